@@ -1,0 +1,47 @@
+// The simulated machine, built from a PlatformConfig: CPU cores, a shared write-back cache, the memory
+// controller with its interleave sets, and the PMEM DIMMs (SystemC TLM-2.0 models, models/). This header
+// is SystemC-free on purpose (pimpl): the kernel and the scenario layer include it without SystemC.
+//
+// SystemC elaborates one design per process: construct one Machine per process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "models/stats.h"
+#include "models/tracer.h"
+#include "platform/firmware.h"
+#include "platform/memory_port.h"
+#include "platform/nfit.h"
+#include "platform/platform_config.h"
+
+namespace daxsim::platform {
+
+class Machine {
+  public:
+    // Elaborates the design. The config must have passed validate(). `tracer` outlives the machine.
+    Machine(const PlatformConfig& config, Tracer& tracer);
+    ~Machine();
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
+
+    [[nodiscard]] const Nfit& nfit() const;
+    [[nodiscard]] MemoryPort& port(unsigned cpu);
+    [[nodiscard]] Firmware& firmware();
+    [[nodiscard]] unsigned cpu_count() const;
+
+    // Runs `guest` in a SystemC thread from simulated time zero until it returns, then stops the
+    // simulation. Every MemoryPort call must come from inside `guest`. Callable once.
+    void run(std::function<void()> guest);
+
+    // Hardware counters: mc.read_bytes, mc.write_bytes, dimm.media_read_bytes, dimm.media_write_bytes, ...
+    [[nodiscard]] MetricMap metrics() const;
+    [[nodiscard]] std::uint64_t now_ns() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace daxsim::platform

@@ -1,0 +1,52 @@
+// Typed configuration of the simulated machine (STYLE.md rule 2). Units are in the field names.
+// The scenario layer parses YAML `platform:` and `--set KEY=VALUE` into this struct in one place
+// (scenarios/params.cpp); validate() rejects an impossible machine before anything is elaborated.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace daxsim::platform {
+
+enum class Persistence { adr, eadr };
+
+struct DimmConfig {
+    std::uint64_t capacity_bytes = 128ull << 30;   // dimm.capacity
+    std::uint64_t line_bytes = 256;                // XPLine, media access granularity
+    std::uint64_t read_latency_ns = 150;           // dimm.read_latency (media read, per XPLine)
+    std::uint64_t write_latency_ns = 500;          // dimm.write_latency (media write, per XPLine)
+    std::uint64_t label_bytes = 128 << 10;         // label storage area (namespace labels)
+};
+
+struct InterleaveConfig {
+    unsigned ways = 6;                             // interleave.ways (DIMMs per set)
+    std::uint64_t granularity_bytes = 4096;        // interleave.granularity
+};
+
+struct CpuConfig {
+    unsigned count = 2;                            // cpu.count
+    std::uint64_t cache_bytes = 1ull << 20;        // cpu.cache_size (shared last-level cache)
+    unsigned cache_ways = 16;                      // cpu.cache_ways
+    std::uint64_t cache_hit_ns = 10;               // cpu.cache_hit_latency
+};
+
+struct ControllerConfig {
+    std::uint64_t frontend_ns = 20;                // mc.frontend_latency: decode + queueing, idle
+};
+
+struct PlatformConfig {
+    unsigned dimm_count = 6;                       // dimm.count
+    DimmConfig dimm;
+    InterleaveConfig interleave;
+    CpuConfig cpu;
+    ControllerConfig mc;
+    Persistence persistence = Persistence::adr;    // persistence
+    std::uint64_t pmem_spa_base = 0x40'0000'0000;  // platform.pmem_base: SPA of the first PMEM range (256 GiB; DRAM below)
+
+    // Returns the name of the first impossible setting with a reason ("interleave.ways: 4 does not
+    // divide dimm.count 6"), or nothing when the machine can be built.
+    [[nodiscard]] std::optional<std::string> validate() const;
+};
+
+} // namespace daxsim::platform
