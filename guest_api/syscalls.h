@@ -25,6 +25,8 @@ task_struct* sys_spawn(Kernel& k, const std::string& comm);
 // Process exit: closes files, unmaps everything.
 void do_exit(Kernel& k, task_struct* t, int code);
 [[nodiscard]] task_struct* find_task(Kernel& k, const std::string& comm); // a live task by name
+// The most recent task with that name, alive or dead (expectations about a killed task).
+[[nodiscard]] task_struct* find_task_any(Kernel& k, const std::string& comm);
 
 inline constexpr int PR_MCE_KILL = 33;
 inline constexpr int PR_MCE_KILL_CLEAR = 0;

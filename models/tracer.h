@@ -19,6 +19,8 @@ struct TraceArg {
 class Tracer {
   public:
     virtual ~Tracer() = default;
+    // False when events are thrown away: callers skip building names and arguments.
+    [[nodiscard]] virtual bool enabled() const { return true; }
     // A span of simulated time [start_ns, start_ns + dur_ns) on a track.
     virtual void complete(const std::string& track, const std::string& name, std::uint64_t start_ns,
                           std::uint64_t dur_ns, std::vector<TraceArg> args = {}) = 0;
@@ -35,6 +37,7 @@ class Tracer {
 // Discards everything; the default where nobody asked for a trace.
 class NullTracer final : public Tracer {
   public:
+    [[nodiscard]] bool enabled() const override { return false; }
     void complete(const std::string&, const std::string&, std::uint64_t, std::uint64_t,
                   std::vector<TraceArg>) override {}
     void instant(const std::string&, const std::string&, std::uint64_t, std::vector<TraceArg>) override {}
