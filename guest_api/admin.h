@@ -72,6 +72,11 @@ int ndctl_start_scrub(Kernel& k);
 // Byte offset inside a regular file on a mounted DAX file system -> SPA of its block; nullopt for a
 // hole or an unknown file.
 [[nodiscard]] std::optional<u64> file_offset_to_spa(Kernel& k, const std::string& path, u64 offset);
+// SPA of a metadata structure of the file system mounted on dir (`inject poison --fs DIR --meta KIND
+// [--ag N]`): KIND is sb, agf, agi, agfl, bnobt, cntbt, inobt, finobt, rmapbt, refcountbt, inode (the
+// root inode chunk, AG 0), log (wherever it is). nullopt for an unknown kind, AG or mount.
+[[nodiscard]] std::optional<u64> fs_metadata_spa(Kernel& k, const std::string& dir, const std::string& kind,
+                                                 unsigned ag = 0);
 
 // --- file systems (fs/xfs, fs/namespace.c) ------------------------------------------------------
 struct MkfsOptions {

@@ -6,7 +6,8 @@ namespace daxsim::platform {
 
 std::optional<std::string> PlatformConfig::validate() const {
     auto is_pow2 = [](std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; };
-    if (dimm_count == 0 || dimm_count > 64) return fmt::format("dimm.count: {} is not between 1 and 64", dimm_count);
+    if (dimm_count == 0 || dimm_count > 64)
+        return fmt::format("dimm.count: {} is not between 1 and 64", dimm_count);
     if (dimm.capacity_bytes < (16ull << 20) || dimm.capacity_bytes > (512ull << 30))
         return fmt::format("dimm.capacity: {} bytes is not between 16 MiB and 512 GiB", dimm.capacity_bytes);
     if (!is_pow2(dimm.line_bytes) || dimm.line_bytes < 64)
@@ -19,11 +20,14 @@ std::optional<std::string> PlatformConfig::validate() const {
     if (dimm.capacity_bytes % interleave.granularity_bytes != 0)
         return fmt::format("dimm.capacity: {} is not a multiple of interleave.granularity {}",
                            dimm.capacity_bytes, interleave.granularity_bytes);
-    if (cpu.count == 0 || cpu.count > 64) return fmt::format("cpu.count: {} is not between 1 and 64", cpu.count);
+    if (cpu.count == 0 || cpu.count > 64)
+        return fmt::format("cpu.count: {} is not between 1 and 64", cpu.count);
     if (cpu.cache_bytes < 4096 || !is_pow2(cpu.cache_bytes))
         return fmt::format("cpu.cache_size: {} is not a power of two >= 4 KiB", cpu.cache_bytes);
     if (cpu.cache_ways == 0 || cpu.cache_bytes / 64 < cpu.cache_ways)
-        return fmt::format("cpu.cache_ways: {} does not fit cpu.cache_size {}", cpu.cache_ways, cpu.cache_bytes);
+        return fmt::format("cpu.cache_ways: {} does not fit cpu.cache_size {}", cpu.cache_ways,
+                           cpu.cache_bytes);
+    if (quantum_ns == 0) return fmt::format("sim.quantum: {} ns is not positive", quantum_ns);
     if (pmem_spa_base % (1ull << 30) != 0)
         return fmt::format("platform.pmem_base: {:#x} is not 1 GiB aligned", pmem_spa_base);
     return std::nullopt;

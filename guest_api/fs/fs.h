@@ -39,6 +39,9 @@ struct inode {
     address_space i_data;                 // i_mapping points here
     address_space* i_mapping = &i_data;
     bool dax = false;                     // S_DAX
+    // The file operations an open of this inode gets (inode->i_fop): the file system's for its files,
+    // device-dax's for a /dev/daxX.Y node. Set by whoever creates the inode.
+    const struct file_operations* i_fop = nullptr;
     inode() { i_data.host = this; }
     inode(const inode&) = delete;
     inode& operator=(const inode&) = delete;

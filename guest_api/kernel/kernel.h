@@ -23,6 +23,7 @@
 namespace daxsim::kernel {
 
 struct block_device;
+struct file_operations;
 struct inode;
 struct task_struct;
 class MmSubsystem;     // guest_api/mm/mm_subsystem.h: pages, dev_pagemaps, tasks, memory-failure state
@@ -45,6 +46,7 @@ struct KernelConfig {
 struct DeviceNode {
     block_device* bdev = nullptr;
     std::shared_ptr<inode> chr;               // device-dax: an inode whose file ops mmap the device
+    const file_operations* fops = nullptr;    // f_op for an open of the node (def_blk_fops, dax_fops)
 };
 
 // Counters every run reports (DESIGN.md "Metrics every run reports").

@@ -1,0 +1,212 @@
+#include "models/cache.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+#include "models/tlm_extensions.h"
+
+namespace daxsim::models {
+
+using sc_core::sc_time;
+
+Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
+    : sc_module(name), socket("socket"), mem("mem"), params_(params),
+      sets_(params.ways == 0 ? 0 : params.capacity_bytes / line_bytes / params.ways) {
+    if (sets_ == 0) throw std::invalid_argument("Cache: capacity must hold at least one line per way");
+    lines_.resize(sets_ * params_.ways);
+    data_.resize(lines_.size() * line_bytes);
+    socket.register_b_transport(this, &Cache::b_transport);
+    socket.register_transport_dbg(this, &Cache::transport_dbg);
+}
+
+const Cache::Line* Cache::find(std::uint64_t line_addr) const {
+    const std::size_t first = set_of(line_addr) * params_.ways;
+    for (std::size_t i = first; i < first + params_.ways; ++i)
+        if (lines_[i].valid && lines_[i].tag == line_addr) return &lines_[i];
+    return nullptr;
+}
+
+Cache::Line* Cache::find(std::uint64_t line_addr) {
+    return const_cast<Line*>(static_cast<const Cache*>(this)->find(line_addr));
+}
+
+bool Cache::is_dirty(std::uint64_t spa) const {
+    const Line* l = find(spa / line_bytes * line_bytes);
+    return l != nullptr && l->dirty;
+}
+
+std::byte* Cache::data_of(const Line& l) {
+    return data_.data() + static_cast<std::size_t>(&l - lines_.data()) * line_bytes;
+}
+
+void Cache::write_back(Line& l, sc_time& delay) {
+    tlm::tlm_generic_payload wb;
+    wb.set_command(tlm::TLM_WRITE_COMMAND);
+    wb.set_address(l.tag);
+    wb.set_data_ptr(reinterpret_cast<unsigned char*>(data_of(l)));
+    wb.set_data_length(line_bytes);
+    wb.set_streaming_width(line_bytes);
+    wb.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ScopedExtension<MemoryOpExtension> op(wb, MemOp::writeback);
+    mem->b_transport(wb, delay);
+    l.dirty = false;
+    stats_.writebacks += 1;
+}
+
+Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
+    std::array<std::byte, line_bytes> buf{};
+    tlm::tlm_generic_payload rd;
+    rd.set_command(tlm::TLM_READ_COMMAND);
+    rd.set_address(line_addr);
+    rd.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
+    rd.set_data_length(line_bytes);
+    rd.set_streaming_width(line_bytes);
+    rd.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ScopedExtension<MemoryOpExtension> op(rd, op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
+    ScopedExtension<MemoryErrorExtension> err(rd);
+    mem->b_transport(rd, delay);
+    if (!rd.is_response_ok()) {
+        up.set_response_status(rd.get_response_status());
+        if (err->poisoned) {
+            memory_error(up) = *err;
+            stats_.poisoned_fills += 1;
+        }
+        return nullptr;
+    }
+    // Victim: an invalid way, else the least recently used one.
+    const std::size_t first = set_of(line_addr) * params_.ways;
+    Line* victim = &lines_[first];
+    for (std::size_t i = first; i < first + params_.ways; ++i) {
+        Line& l = lines_[i];
+        if (!l.valid) {
+            victim = &l;
+            break;
+        }
+        if (l.last_use < victim->last_use) victim = &l;
+    }
+    if (victim->valid && victim->dirty) {
+        sc_time posted = delay; // the write-back buffer takes it; the fill does not wait
+        write_back(*victim, posted);
+    }
+    victim->tag = line_addr;
+    victim->valid = true;
+    victim->dirty = false;
+    std::memcpy(data_of(*victim), buf.data(), line_bytes);
+    return victim;
+}
+
+void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+    const std::uint64_t addr = trans.get_address();
+    const std::uint64_t len = trans.get_data_length();
+    const std::uint64_t line_addr = addr / line_bytes * line_bytes;
+    const std::uint64_t within = addr - line_addr;
+    if (trans.get_byte_enable_ptr() != nullptr) {
+        trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        return;
+    }
+    if (within + len > line_bytes) { // cores split at line boundaries
+        trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return;
+    }
+    const MemOp op = op_of(trans);
+    delay += params_.hit_latency;
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    Line* line = find(line_addr);
+
+    if (trans.is_write() && op == MemOp::nt_store) {
+        if (line) {
+            if (line->dirty) write_back(*line, delay);
+            line->valid = false;
+        }
+        mem->b_transport(trans, delay); // write-combining buffer -> controller
+        return;
+    }
+    if (trans.is_read() || trans.is_write()) {
+        if (line) {
+            stats_.hits += 1;
+        } else {
+            stats_.misses += 1;
+            line = fill(line_addr, trans, delay);
+            if (!line) return;
+        }
+        touch(*line);
+        auto* data = reinterpret_cast<std::byte*>(trans.get_data_ptr());
+        if (trans.is_read()) {
+            std::memcpy(data, data_of(*line) + within, len);
+        } else {
+            std::memcpy(data_of(*line) + within, data, len);
+            line->dirty = true;
+        }
+        return;
+    }
+    // Ignore command: cache maintenance on the line.
+    if (!line) return;
+    if (line->dirty) write_back(*line, delay);
+    if (op == MemOp::flush) line->valid = false;
+}
+
+unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+    // Debug reads see the cached copy where there is one; debug writes update both copies.
+    const std::uint64_t addr = trans.get_address();
+    const std::uint64_t len = trans.get_data_length();
+    const unsigned int got = mem->transport_dbg(trans);
+    auto* data = reinterpret_cast<std::byte*>(trans.get_data_ptr());
+    for (std::uint64_t done = 0; done < got;) {
+        const std::uint64_t at = addr + done;
+        const std::uint64_t line_addr = at / line_bytes * line_bytes;
+        const std::uint64_t n = std::min(len - done, line_addr + line_bytes - at);
+        if (Line* l = find(line_addr)) {
+            if (trans.is_read())
+                std::memcpy(data + done, data_of(*l) + (at - line_addr), n);
+            else if (trans.is_write())
+                std::memcpy(data_of(*l) + (at - line_addr), data + done, n);
+        }
+        done += n;
+    }
+    return got;
+}
+
+std::uint64_t Cache::drop_dirty() {
+    std::uint64_t lost = 0;
+    for (Line& l : lines_) {
+        if (l.valid && l.dirty) ++lost;
+        l = Line{};
+    }
+    return lost;
+}
+
+std::uint64_t Cache::writeback_all() {
+    std::uint64_t written = 0;
+    for (Line& l : lines_) { // set-major order: deterministic
+        if (l.valid && l.dirty) {
+            sc_time untimed = sc_core::SC_ZERO_TIME;
+            write_back(l, untimed);
+            ++written;
+        }
+    }
+    return written;
+}
+
+void Cache::flush_range(std::uint64_t spa, std::uint64_t len) {
+    if (len == 0) return;
+    if (len / line_bytes > lines_.size()) { // a huge range: walk the cache rather than the range
+        for (Line& l : lines_) {
+            if (!l.valid || l.tag + line_bytes <= spa || l.tag >= spa + len) continue;
+            sc_time untimed = sc_core::SC_ZERO_TIME;
+            if (l.dirty) write_back(l, untimed);
+            l.valid = false;
+        }
+        return;
+    }
+    for (std::uint64_t a = spa / line_bytes * line_bytes; a < spa + len; a += line_bytes) {
+        if (Line* l = find(a)) {
+            sc_time untimed = sc_core::SC_ZERO_TIME;
+            if (l->dirty) write_back(*l, untimed);
+            l->valid = false;
+        }
+    }
+}
+
+} // namespace daxsim::models

@@ -1,0 +1,106 @@
+// Shared last-level cache: write-back, write-allocate, set-associative with LRU, 64 B lines, between
+// the CPU cores and the memory controller. Shared by every core, so coherence is trivial.
+//
+// Datasheet view:
+//  - core side: a multi-passthrough target socket (every core binds to it), addressed by SPA
+//  - memory side: one initiator socket to the controller
+//  - requests are within one 64 B line (cores split larger accesses); the operation comes from
+//    MemoryOpExtension:
+//      read                 load: hit, or fill the line (a fill answered with poison is not allocated;
+//                           the error and its MemoryErrorExtension go back to the core)
+//      write                store: write-allocate (fill = RFO, whose error propagates), then modify
+//      write + nt_store     non-temporal: write back and invalidate any cached copy, then write through
+//      ignore + writeback   clwb: write back a dirty line, keep it (clean)
+//      ignore + flush       clflushopt: write back if dirty, invalidate
+//  - dirty victims are written back on eviction (posted through a write-back buffer: not charged to
+//    the access that evicted them)
+//  - timing: `hit_latency` for every lookup; misses add the controller's time
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/stats.h"
+
+namespace daxsim::models {
+
+struct CacheParams {
+    std::uint64_t capacity_bytes = 1ull << 20;
+    unsigned ways = 16;
+    sc_core::sc_time hit_latency{10, sc_core::SC_NS};
+};
+
+struct CacheStats {
+    Counter hits{"cache.hits", "events", "cache lookups that hit"};
+    Counter misses{"cache.misses", "events", "cache lookups that missed (loads and stores)"};
+    Counter writebacks{"cache.writeback_lines", "lines", "dirty lines written back (clwb, flush, eviction)"};
+    Counter poisoned_fills{"cache.poisoned_fills", "events",
+                           "line fills answered with poison (not allocated)"};
+
+    void collect(MetricMap& out) const {
+        for (const Counter* c : {&hits, &misses, &writebacks, &poisoned_fills})
+            add_metric(out, *c);
+    }
+};
+
+class Cache final : public sc_core::sc_module {
+  public:
+    static constexpr std::uint64_t line_bytes = 64;
+
+    tlm_utils::multi_passthrough_target_socket<Cache> socket; // from the cores
+    tlm_utils::simple_initiator_socket<Cache> mem;            // to the memory controller
+
+    Cache(sc_core::sc_module_name name, const CacheParams& params);
+
+    // --- untimed whole-cache helpers (power fail, firmware) ---------------------------------------
+    // ADR power loss: dirty lines never reach the media; every line is invalidated. Returns lines lost.
+    std::uint64_t drop_dirty();
+    // eADR power loss: the caches are in the persistence domain and are flushed. Returns lines written.
+    std::uint64_t writeback_all();
+    // Write back and invalidate every line overlapping [spa, spa + len).
+    void flush_range(std::uint64_t spa, std::uint64_t len);
+
+    [[nodiscard]] bool contains(std::uint64_t spa) const {
+        return find(spa / line_bytes * line_bytes) != nullptr;
+    }
+    [[nodiscard]] bool is_dirty(std::uint64_t spa) const;
+    [[nodiscard]] const CacheStats& stats() const { return stats_; }
+
+  private:
+    struct Line {
+        std::uint64_t tag = 0; // line address (SPA, 64 B aligned)
+        bool valid = false;
+        bool dirty = false;
+        std::uint64_t last_use = 0; // LRU stamp
+    };
+
+    void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
+
+    [[nodiscard]] std::size_t set_of(std::uint64_t line_addr) const {
+        return (line_addr / line_bytes) % sets_;
+    }
+    [[nodiscard]] const Line* find(std::uint64_t line_addr) const;
+    Line* find(std::uint64_t line_addr);
+    std::byte* data_of(const Line& l);
+    // Reads the line from memory into a newly allocated way; on error nothing is allocated and the
+    // error is copied to `up`. Returns the line or nullptr.
+    Line* fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
+    // Writes a dirty line to memory (posted), leaving it valid and clean.
+    void write_back(Line& l, sc_core::sc_time& delay);
+    void touch(Line& l) { l.last_use = ++use_clock_; }
+
+    CacheParams params_;
+    std::size_t sets_;
+    std::vector<Line> lines_;     // sets_ * ways, set-major
+    std::vector<std::byte> data_; // line data, same order
+    std::uint64_t use_clock_ = 0;
+    CacheStats stats_;
+};
+
+} // namespace daxsim::models

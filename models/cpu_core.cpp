@@ -1,0 +1,114 @@
+#include "models/cpu_core.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "models/sim_time.h"
+
+namespace daxsim::models {
+
+using sc_core::sc_time;
+
+CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Tracer& tracer)
+    : sc_module(name), socket("socket"), params_(params), tracer_(tracer),
+      track_(fmt::format("cpu{}", params.index)) {
+    qk_.reset();
+}
+
+CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data,
+                                std::uint64_t len) {
+    const sc_time start = qk_.get_current_time();
+    Result r;
+    std::uint64_t done = 0;
+    // Maintenance operations carry no data; the cache only looks at the address.
+    const bool maintenance = (cmd == tlm::TLM_IGNORE_COMMAND);
+    while (done < len) {
+        const std::uint64_t at = spa + done;
+        const std::uint64_t n = std::min(len - done, line_bytes - at % line_bytes);
+        unsigned char dummy = 0;
+        tlm::tlm_generic_payload t;
+        t.set_command(cmd);
+        t.set_address(at);
+        t.set_data_ptr(maintenance ? &dummy : reinterpret_cast<unsigned char*>(data + done));
+        t.set_data_length(maintenance ? 0 : static_cast<unsigned int>(n));
+        t.set_streaming_width(maintenance ? 0 : static_cast<unsigned int>(n));
+        t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        ScopedExtension<MemoryOpExtension> ext_op(t, op);
+        ScopedExtension<MemoryErrorExtension> err(t);
+        sc_time delay = qk_.get_local_time();
+        socket->b_transport(t, delay);
+        qk_.set(delay);
+        if (t.get_response_status() == tlm::TLM_GENERIC_ERROR_RESPONSE && err->poisoned &&
+            (op == MemOp::load || op == MemOp::store)) {
+            raise_machine_check(at / line_bytes * line_bytes);
+            r.status = Status::machine_check;
+            break;
+        }
+        if (t.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE) {
+            r.status = Status::bus_error;
+            break;
+        }
+        // Any other error is a posted write the media dropped: nobody waits for it (see header).
+        done += n;
+        if (qk_.need_sync()) qk_.sync();
+    }
+    r.bytes_done = maintenance ? 0 : static_cast<std::size_t>(done);
+    r.cost = qk_.get_current_time() - start;
+    return r;
+}
+
+void CpuCore::raise_machine_check(std::uint64_t line_addr) {
+    mca_.log(mca::dcu_bank, mca::srar_data_load(line_addr));
+    mca_.mcg_status = mca::srar_mcg_status;
+    stats_.machine_checks += 1;
+    if (tracer_.enabled())
+        tracer_.instant(track_, "#MC", to_ns(now()),
+                        {{"MCi_STATUS", fmt::format("{:#018x}", mca_.banks[mca::dcu_bank].status)},
+                         {"MCi_ADDR", fmt::format("{:#x}", line_addr)}});
+}
+
+CpuCore::Result CpuCore::load(std::uint64_t spa, std::span<std::byte> out) {
+    auto r = access(tlm::TLM_READ_COMMAND, MemOp::load, spa, out.data(), out.size());
+    stats_.load_bytes += r.bytes_done;
+    return r;
+}
+
+CpuCore::Result CpuCore::store(std::uint64_t spa, std::span<const std::byte> in) {
+    // The payload's data pointer is not const; a write transaction only reads through it.
+    auto r = access(tlm::TLM_WRITE_COMMAND, MemOp::store, spa, const_cast<std::byte*>(in.data()), in.size());
+    stats_.store_bytes += r.bytes_done;
+    return r;
+}
+
+CpuCore::Result CpuCore::nt_store(std::uint64_t spa, std::span<const std::byte> in) {
+    auto r =
+        access(tlm::TLM_WRITE_COMMAND, MemOp::nt_store, spa, const_cast<std::byte*>(in.data()), in.size());
+    stats_.store_bytes += r.bytes_done;
+    return r;
+}
+
+CpuCore::Result CpuCore::clwb(std::uint64_t spa, std::uint64_t len) {
+    return access(tlm::TLM_IGNORE_COMMAND, MemOp::writeback, spa, nullptr, len);
+}
+
+CpuCore::Result CpuCore::clflushopt(std::uint64_t spa, std::uint64_t len) {
+    return access(tlm::TLM_IGNORE_COMMAND, MemOp::flush, spa, nullptr, len);
+}
+
+CpuCore::Result CpuCore::sfence() {
+    const sc_time start = qk_.get_current_time();
+    qk_.sync();
+    return Result{Status::ok, qk_.get_current_time() - start, 0};
+}
+
+void CpuCore::work(const sc_time& t) {
+    qk_.inc(t);
+    if (qk_.need_sync()) qk_.sync();
+}
+
+void CpuCore::sync() {
+    qk_.sync();
+}
+
+} // namespace daxsim::models

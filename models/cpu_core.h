@@ -1,0 +1,106 @@
+// CPU core as the memory system sees it: the loads, stores, non-temporal stores, cache-line write-backs
+// and fences a thread issues, and the machine-check banks that record what went wrong.
+//
+// Datasheet view:
+//  - one TLM-2.0 initiator socket to the shared cache, addressed by SPA
+//  - every access is cut at 64 B cache lines; each line is one blocking transaction with annotated
+//    delay (loosely timed); a tlm_quantumkeeper accumulates the delay and yields to the SystemC kernel
+//    only when the global quantum is exceeded or at sfence, so not every access switches context
+//  - machine-check architecture (models/mca.h): a load (or a store's read for ownership) answered with
+//    poison logs bank 1 (DCU) as an SRAR data load and raises #MC synchronously: the access stops at
+//    the poisoned line and returns machine_check to the caller, the way the exception hits the
+//    consuming instruction
+//  - writes are posted: a non-temporal store or a write-back that the DIMM cannot complete does not
+//    fault the core
+// Methods must be called from a SystemC thread (they may wait()).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "models/mca.h"
+#include "models/stats.h"
+#include "models/tlm_extensions.h"
+#include "models/tracer.h"
+
+namespace daxsim::models {
+
+struct CpuCoreParams {
+    unsigned index = 0; // cpu<index>: trace track, MachineCheck::cpu
+};
+
+struct CpuCoreStats {
+    Counter machine_checks{"cpu.machine_checks", "events", "#MC raised by consumed poison"};
+    Counter load_bytes{"cpu.load_bytes", "B", "bytes loaded"};
+    Counter store_bytes{"cpu.store_bytes", "B", "bytes stored (cached and non-temporal)"};
+
+    void collect(MetricMap& out) const {
+        for (const Counter* c : {&machine_checks, &load_bytes, &store_bytes})
+            add_metric(out, *c);
+    }
+};
+
+class CpuCore final : public sc_core::sc_module {
+  public:
+    static constexpr std::uint64_t line_bytes = 64;
+
+    enum class Status {
+        ok,
+        machine_check, // #MC: see mca() for the logged bank
+        bus_error,     // no memory decodes the address
+    };
+    struct Result {
+        Status status = Status::ok;
+        sc_core::sc_time cost = sc_core::SC_ZERO_TIME; // simulated time the operation took
+        std::size_t bytes_done = 0;                    // before the fault; all of them on ok
+        [[nodiscard]] bool ok() const { return status == Status::ok; }
+    };
+
+    tlm_utils::simple_initiator_socket<CpuCore> socket;
+
+    CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Tracer& tracer);
+
+    Result load(std::uint64_t spa, std::span<std::byte> out);
+    Result store(std::uint64_t spa, std::span<const std::byte> in);
+    Result nt_store(std::uint64_t spa, std::span<const std::byte> in);
+    Result clwb(std::uint64_t spa, std::uint64_t len);
+    Result clflushopt(std::uint64_t spa, std::uint64_t len);
+    // Every earlier store and write-back is in the persistence domain: here they completed inside
+    // their transactions (posted into the controller), so sfence only synchronises with SystemC time.
+    Result sfence();
+    // Time spent computing, not accessing memory.
+    void work(const sc_core::sc_time& t);
+    // Waits until SystemC time has caught up with this core's local time.
+    void sync();
+
+    // This core's view of now: SystemC time plus the quantum keeper's local offset.
+    [[nodiscard]] sc_core::sc_time now() const { return qk_.get_current_time(); }
+    [[nodiscard]] sc_core::sc_time local_offset() const { return qk_.get_local_time(); }
+    [[nodiscard]] mca::McaBanks& mca() { return mca_; }
+    [[nodiscard]] const mca::McaBanks& mca() const { return mca_; }
+    [[nodiscard]] unsigned index() const { return params_.index; }
+    [[nodiscard]] const CpuCoreStats& stats() const { return stats_; }
+
+  private:
+    // The global quantum is set during elaboration; the keeper computes its first sync point from it.
+    void start_of_simulation() override { qk_.reset(); }
+    // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops.
+    Result access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data, std::uint64_t len);
+    void raise_machine_check(std::uint64_t line_addr);
+
+    CpuCoreParams params_;
+    Tracer& tracer_;
+    std::string track_;
+    tlm_utils::tlm_quantumkeeper qk_;
+    mca::McaBanks mca_;
+    CpuCoreStats stats_;
+};
+
+} // namespace daxsim::models

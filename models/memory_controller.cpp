@@ -1,0 +1,142 @@
+#include "models/memory_controller.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "models/sim_time.h"
+#include "models/tlm_extensions.h"
+
+namespace daxsim::models {
+
+using sc_core::sc_time;
+
+MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControllerParams params,
+                                   Tracer& tracer)
+    : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
+      tracer_(tracer) {
+    socket.register_b_transport(this, &MemoryController::b_transport);
+    socket.register_transport_dbg(this, &MemoryController::transport_dbg);
+}
+
+std::optional<DecodedAddress> MemoryController::decode(std::uint64_t spa) const {
+    for (const auto& set : params_.sets)
+        if (set.contains(spa)) return models::decode(set, spa);
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> MemoryController::encode(unsigned dimm_index, std::uint64_t dpa) const {
+    for (const auto& set : params_.sets)
+        if (auto spa = models::encode(set, dimm_index, dpa)) return spa;
+    return std::nullopt;
+}
+
+void MemoryController::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+    const std::uint64_t spa = trans.get_address();
+    const std::uint64_t len = trans.get_data_length();
+    if (trans.get_byte_enable_ptr() != nullptr) {
+        trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        return;
+    }
+    if (!trans.is_read() && !trans.is_write()) {
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    // Decode the whole request first: a request that leaves the address map does nothing at all.
+    std::vector<std::pair<DecodedAddress, std::uint64_t>> pieces;
+    for (std::uint64_t done = 0; done < len;) {
+        const auto at = decode(spa + done);
+        if (!at) {
+            trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return;
+        }
+        const std::uint64_t n = std::min(len - done, at->bytes_left_in_chunk);
+        pieces.emplace_back(*at, n);
+        done += n;
+    }
+    if (pieces.empty()) {
+        trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    delay += params_.frontend;
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    std::uint64_t offset = 0;
+    for (const auto& [at, n] : pieces) {
+        if (trans.is_read())
+            issue_read(trans, at, offset, n, delay);
+        else
+            issue_write(trans, at, offset, n, delay);
+        if (trans.is_response_error()) return;
+        offset += n;
+    }
+}
+
+void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
+                                  std::uint64_t offset, std::uint64_t len, sc_time& delay) {
+    tlm::tlm_generic_payload down;
+    down.set_command(tlm::TLM_READ_COMMAND);
+    down.set_address(at.dpa);
+    down.set_data_ptr(up.get_data_ptr() + offset);
+    down.set_data_length(static_cast<unsigned int>(len));
+    down.set_streaming_width(static_cast<unsigned int>(len));
+    down.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ScopedExtension<MemoryOpExtension> op(down, op_of(up));
+    ScopedExtension<MemoryErrorExtension> err(down);
+    // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
+    // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
+    dimm[at.dimm]->b_transport(down, delay);
+    stats_.read_bytes += len;
+    if (down.is_response_ok()) return;
+    up.set_response_status(down.get_response_status());
+    if (err->poisoned) {
+        auto& out = memory_error(up);
+        out = *err;
+        out.spa = encode(at.dimm, err->dpa).value_or(0);
+        stats_.poison_responses += 1;
+        if (tracer_.enabled())
+            tracer_.instant(name(), "poison response", to_ns(sc_core::sc_time_stamp() + delay),
+                            {{"spa", fmt::format("{:#x}", out.spa)}});
+    }
+}
+
+void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
+                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
+    tlm::tlm_generic_payload down;
+    down.set_command(tlm::TLM_WRITE_COMMAND);
+    down.set_address(at.dpa);
+    down.set_data_ptr(up.get_data_ptr() + offset);
+    down.set_data_length(static_cast<unsigned int>(len));
+    down.set_streaming_width(static_cast<unsigned int>(len));
+    down.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ScopedExtension<MemoryOpExtension> op(down, op_of(up));
+    ScopedExtension<MemoryErrorExtension> err(down);
+    // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM.
+    sc_time media_time = delay;
+    dimm[at.dimm]->b_transport(down, media_time);
+    stats_.write_bytes += len;
+    // A write the DIMM could not merge into a poisoned line is lost, not reported to the writer: a
+    // posted write has nobody waiting for it (a later issue may raise it as a UCNA/CMCI).
+    if (!down.is_response_ok()) stats_.failed_writes += 1;
+}
+
+unsigned int MemoryController::transport_dbg(tlm::tlm_generic_payload& trans) {
+    const std::uint64_t spa = trans.get_address();
+    const std::uint64_t len = trans.get_data_length();
+    std::uint64_t done = 0;
+    while (done < len) {
+        const auto at = decode(spa + done);
+        if (!at) break;
+        const std::uint64_t n = std::min(len - done, at->bytes_left_in_chunk);
+        tlm::tlm_generic_payload down;
+        down.set_command(trans.get_command());
+        down.set_address(at->dpa);
+        down.set_data_ptr(trans.get_data_ptr() + done);
+        down.set_data_length(static_cast<unsigned int>(n));
+        const unsigned int got = dimm[at->dimm]->transport_dbg(down);
+        done += got;
+        if (got < n) break;
+    }
+    return static_cast<unsigned int>(done);
+}
+
+} // namespace daxsim::models

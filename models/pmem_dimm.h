@@ -1,0 +1,99 @@
+// Persistent-memory DIMM (Intel Optane DC PMM class), App Direct mode.
+//
+// Datasheet view:
+//  - host interface: one TLM-2.0 target socket addressed by DIMM physical address (DPA)
+//  - media: 3D XPoint accessed in 256 B XPLines; one poison bit per XPLine (PmemMedia)
+//  - reads: a request costs the media read latency for its first XPLine and `read_line_interval` for
+//    every further XPLine of the same burst (the DIMM streams them); a poisoned XPLine fails the read
+//    (TLM_GENERIC_ERROR_RESPONSE + MemoryErrorExtension), never returning its data
+//  - writes: each XPLine touched is written whole; a partial XPLine is read-modify-written (write
+//    amplification = media_write_bytes / requested_write_bytes); a partial write into a poisoned XPLine
+//    fails its read (error response, poison stays); a full-XPLine write replaces it and clears the poison
+//  - label storage area: separate from the media, reached through the firmware (_LSR/_LSW)
+// Simplified for now: no on-DIMM read/write-combining buffer (every partial write is a fresh RMW) and
+// no bandwidth limit between requests (queueing is the controller's job, issue "hardware in depth").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "models/pmem_media.h"
+#include "models/stats.h"
+#include "models/tracer.h"
+
+namespace daxsim::models {
+
+struct PmemDimmParams {
+    unsigned index = 0;                                      // nmem<index>: trace track and NFIT name
+    std::uint64_t capacity_bytes = 128ull << 30;             // media capacity
+    std::uint64_t line_bytes = 256;                          // XPLine: media access and poison granularity
+    sc_core::sc_time read_latency{225, sc_core::SC_NS};      // first XPLine of a read (see platform_config.h)
+    sc_core::sc_time read_line_interval{39, sc_core::SC_NS}; // each further XPLine: 256 B at ~6.6 GB/s
+    sc_core::sc_time write_latency{500, sc_core::SC_NS};     // per XPLine written to media
+    std::uint64_t label_bytes = 128 << 10;                   // label storage area
+};
+
+struct PmemDimmStats {
+    Counter media_read_bytes{"dimm.media_read_bytes", "B",
+                             "bytes read from media, whole XPLines (RMW reads included)"};
+    Counter media_write_bytes{"dimm.media_write_bytes", "B", "bytes written to media, whole XPLines"};
+    Counter requested_write_bytes{"dimm.requested_write_bytes", "B", "bytes the host asked to write"};
+    Counter poison_reads{"dimm.poison_reads", "events", "reads that hit a poisoned XPLine"};
+    Counter failed_writes{"dimm.failed_rmw_lines", "lines",
+                          "partial writes dropped: RMW read of a poisoned XPLine"};
+
+    void collect(MetricMap& out) const {
+        for (const Counter* c :
+             {&media_read_bytes, &media_write_bytes, &requested_write_bytes, &poison_reads, &failed_writes})
+            add_metric(out, *c);
+    }
+};
+
+class PmemDimm final : public sc_core::sc_module {
+  public:
+    tlm_utils::simple_target_socket<PmemDimm> socket; // DPA
+
+    PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, Tracer& tracer);
+
+    // --- firmware backdoor (untimed) ------------------------------------------------------------
+    std::uint64_t inject_poison(std::uint64_t dpa, std::uint64_t len) {
+        return media_.inject_poison(dpa, len);
+    }
+    // Clears poison over whole XPLines inside the range and zeroes them, as the firmware clear does.
+    std::uint64_t clear_poison(std::uint64_t dpa, std::uint64_t len) { return media_.clear_poison(dpa, len); }
+    [[nodiscard]] bool is_poisoned(std::uint64_t dpa) const { return media_.is_poisoned(dpa); }
+    [[nodiscard]] std::vector<std::uint64_t> poisoned_lines(std::uint64_t dpa, std::uint64_t len) const {
+        return media_.poisoned_lines(dpa, len);
+    }
+    [[nodiscard]] bool label_read(std::uint64_t offset, std::span<std::byte> out) const {
+        return media_.label_read(offset, out);
+    }
+    [[nodiscard]] bool label_write(std::uint64_t offset, std::span<const std::byte> in) {
+        return media_.label_write(offset, in);
+    }
+    [[nodiscard]] PmemMedia& media() { return media_; }
+    [[nodiscard]] const PmemMedia& media() const { return media_; }
+
+    [[nodiscard]] const PmemDimmParams& params() const { return params_; }
+    [[nodiscard]] const PmemDimmStats& stats() const { return stats_; }
+
+  private:
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+    void read(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    void write(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
+                      std::uint64_t dpa, std::uint64_t len);
+
+    PmemDimmParams params_;
+    Tracer& tracer_;
+    std::string track_;
+    PmemMedia media_;
+    PmemDimmStats stats_;
+};
+
+} // namespace daxsim::models

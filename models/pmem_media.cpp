@@ -1,0 +1,123 @@
+#include "models/pmem_media.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace daxsim::models {
+
+PmemMedia::PmemMedia(std::uint64_t capacity_bytes, std::uint64_t line_bytes, std::uint64_t label_bytes)
+    : capacity_(capacity_bytes), line_bytes_(line_bytes), labels_(label_bytes) {
+    if (line_bytes == 0 || (line_bytes & (line_bytes - 1)) != 0)
+        throw std::invalid_argument("PmemMedia: line size must be a power of two");
+    if (capacity_bytes == 0 || capacity_bytes % line_bytes != 0)
+        throw std::invalid_argument("PmemMedia: capacity must be a non-zero multiple of the line size");
+}
+
+void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const std::uint64_t at = dpa + done;
+        const std::uint64_t within = at % line_bytes_;
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, out.size() - done));
+        const auto it = lines_.find(line_of(at));
+        if (it == lines_.end())
+            std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, std::byte{0});
+        else
+            std::memcpy(out.data() + done, it->second.get() + within, n);
+        done += n;
+    }
+}
+
+std::optional<std::uint64_t> PmemMedia::first_poisoned(std::uint64_t dpa, std::uint64_t len) const {
+    if (len == 0) return std::nullopt;
+    const auto it = poison_.lower_bound(line_of(dpa));
+    if (it == poison_.end() || *it > line_of(dpa + len - 1)) return std::nullopt;
+    return *it * line_bytes_;
+}
+
+std::byte* PmemMedia::line_for_write(std::uint64_t line) {
+    auto& slot = lines_[line];
+    if (!slot) slot = std::make_unique<std::byte[]>(line_bytes_); // value-initialised: zeros
+    return slot.get();
+}
+
+PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::byte> in) {
+    WriteResult r;
+    std::size_t done = 0;
+    while (done < in.size()) {
+        const std::uint64_t at = dpa + done;
+        const std::uint64_t line = line_of(at);
+        const std::uint64_t within = at % line_bytes_;
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, in.size() - done));
+        const bool full = (n == line_bytes_);
+        if (!full && poison_.contains(line)) {
+            ++r.failed_lines;
+            if (!r.first_failed) r.first_failed = line * line_bytes_;
+        } else {
+            std::memcpy(line_for_write(line) + within, in.data() + done, n);
+            if (full) poison_.erase(line);
+            ++r.lines_written;
+            if (!full) ++r.rmw_lines;
+        }
+        done += n;
+    }
+    return r;
+}
+
+void PmemMedia::write_raw(std::uint64_t dpa, std::span<const std::byte> in) {
+    std::size_t done = 0;
+    while (done < in.size()) {
+        const std::uint64_t at = dpa + done;
+        const std::uint64_t within = at % line_bytes_;
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, in.size() - done));
+        std::memcpy(line_for_write(line_of(at)) + within, in.data() + done, n);
+        done += n;
+    }
+}
+
+std::uint64_t PmemMedia::inject_poison(std::uint64_t dpa, std::uint64_t len) {
+    if (len == 0) return 0;
+    std::uint64_t marked = 0;
+    for (std::uint64_t line = line_of(dpa); line <= line_of(dpa + len - 1); ++line)
+        if (poison_.insert(line).second) ++marked;
+    return marked;
+}
+
+std::uint64_t PmemMedia::clear_poison(std::uint64_t dpa, std::uint64_t len) {
+    // Whole lines inside [dpa, dpa + len): round the start up and the end down.
+    const std::uint64_t first = (dpa + line_bytes_ - 1) / line_bytes_;
+    const std::uint64_t end = (dpa + len) / line_bytes_;
+    if (end <= first) return 0;
+    for (auto it = poison_.lower_bound(first); it != poison_.end() && *it < end;) {
+        lines_.erase(*it); // the cleared line reads as zeros, and gives its host memory back
+        it = poison_.erase(it);
+    }
+    return (end - first) * line_bytes_;
+}
+
+std::vector<std::uint64_t> PmemMedia::poisoned_lines(std::uint64_t dpa, std::uint64_t len) const {
+    std::vector<std::uint64_t> out;
+    if (len == 0) return out;
+    const std::uint64_t last = line_of(dpa + len - 1);
+    for (auto it = poison_.lower_bound(line_of(dpa)); it != poison_.end() && *it <= last; ++it)
+        out.push_back(*it * line_bytes_);
+    return out;
+}
+
+bool PmemMedia::label_read(std::uint64_t offset, std::span<std::byte> out) const {
+    if (offset > labels_.size() || out.size() > labels_.size() - offset) return false;
+    std::copy_n(labels_.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+    return true;
+}
+
+bool PmemMedia::label_write(std::uint64_t offset, std::span<const std::byte> in) {
+    if (offset > labels_.size() || in.size() > labels_.size() - offset) return false;
+    std::copy(in.begin(), in.end(), labels_.begin() + static_cast<std::ptrdiff_t>(offset));
+    return true;
+}
+
+} // namespace daxsim::models

@@ -1,0 +1,82 @@
+// The media array of a persistent-memory DIMM (3D XPoint on Optane DC PMM): bytes grouped into media
+// lines (XPLine, 256 B) with one poison bit each, plus a separate label storage area. Sparse: only
+// lines that were ever written hold host memory, untouched lines read as zeros, so a 512 GiB DIMM
+// costs nothing until used. Untimed and SystemC-free: PmemDimm adds the timing and the TLM socket,
+// and the platform's functional memory uses it directly, so both agree on poison semantics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+namespace daxsim::models {
+
+class PmemMedia {
+  public:
+    PmemMedia(std::uint64_t capacity_bytes, std::uint64_t line_bytes, std::uint64_t label_bytes);
+
+    [[nodiscard]] std::uint64_t capacity() const { return capacity_; }
+    [[nodiscard]] std::uint64_t line_bytes() const { return line_bytes_; }
+    [[nodiscard]] std::uint64_t label_bytes() const { return labels_.size(); }
+    // True when [dpa, dpa + len) lies inside the media (no wrap-around).
+    [[nodiscard]] bool contains(std::uint64_t dpa, std::uint64_t len) const {
+        return dpa <= capacity_ && len <= capacity_ - dpa;
+    }
+    [[nodiscard]] std::uint64_t line_of(std::uint64_t dpa) const { return dpa / line_bytes_; }
+    // Media lines [dpa, dpa + len) touches (len > 0).
+    [[nodiscard]] std::uint64_t lines_touched(std::uint64_t dpa, std::uint64_t len) const {
+        return line_of(dpa + len - 1) - line_of(dpa) + 1;
+    }
+
+    // Stored bytes, poison ignored (the caller checks first_poisoned): zeros where never written.
+    void read(std::uint64_t dpa, std::span<std::byte> out) const;
+    // DPA of the first poisoned media line overlapping [dpa, dpa + len), if any.
+    [[nodiscard]] std::optional<std::uint64_t> first_poisoned(std::uint64_t dpa, std::uint64_t len) const;
+
+    struct WriteResult {
+        std::uint64_t lines_written = 0; // media lines written (each a full line on the media)
+        std::uint64_t rmw_lines = 0;     // of those, partial lines that needed a read first
+        std::uint64_t failed_lines = 0;  // partial writes into poisoned lines: RMW failed, nothing written
+        std::optional<std::uint64_t> first_failed; // DPA of the first failed line
+    };
+    // Writes line by line: a full-line write replaces the line and clears its poison; a partial write
+    // reads, modifies and writes the line, and fails on a poisoned line (its data cannot be read), which
+    // stays poisoned and unchanged.
+    WriteResult write(std::uint64_t dpa, std::span<const std::byte> in);
+    // Backdoor write (debug transport): stores bytes, leaves poison bits alone.
+    void write_raw(std::uint64_t dpa, std::span<const std::byte> in);
+
+    // Marks every line overlapping [dpa, dpa + len) poisoned; returns the number of lines marked.
+    std::uint64_t inject_poison(std::uint64_t dpa, std::uint64_t len);
+    // Clears poison over the whole lines inside [dpa, dpa + len); a line that was poisoned reads as
+    // zeros afterwards (the firmware rewrites it). Returns the bytes of whole lines inside the range.
+    std::uint64_t clear_poison(std::uint64_t dpa, std::uint64_t len);
+    [[nodiscard]] bool is_poisoned(std::uint64_t dpa) const { return poison_.contains(line_of(dpa)); }
+    // DPA of every poisoned line overlapping [dpa, dpa + len), ascending.
+    [[nodiscard]] std::vector<std::uint64_t> poisoned_lines(std::uint64_t dpa, std::uint64_t len) const;
+    [[nodiscard]] std::size_t poisoned_line_count() const { return poison_.size(); }
+
+    // Label storage area (separate from the media): false, and nothing done, outside the area.
+    [[nodiscard]] bool label_read(std::uint64_t offset, std::span<std::byte> out) const;
+    [[nodiscard]] bool label_write(std::uint64_t offset, std::span<const std::byte> in);
+
+    // Lines holding host memory (touched by a write).
+    [[nodiscard]] std::size_t resident_lines() const { return lines_.size(); }
+
+  private:
+    std::byte* line_for_write(std::uint64_t line);
+
+    std::uint64_t capacity_;
+    std::uint64_t line_bytes_;
+    // Looked up only, never iterated, so the hash order cannot reach any output.
+    std::unordered_map<std::uint64_t, std::unique_ptr<std::byte[]>> lines_;
+    std::set<std::uint64_t> poison_; // line indices; ordered for range queries
+    std::vector<std::byte> labels_;
+};
+
+} // namespace daxsim::models

@@ -1,0 +1,153 @@
+#include "platform/functional_memory.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/mca.h"
+#include "models/pmem_media.h"
+#include "platform/address_map.h"
+#include "platform/nfit_firmware.h"
+
+namespace daxsim::platform {
+namespace {
+
+constexpr std::uint64_t cache_line = 64;
+constexpr std::uint64_t access_cost_ns = 1; // every port call, whatever its size
+
+} // namespace
+
+struct FunctionalMachine::Impl {
+    class Port;
+
+    explicit Impl(const PlatformConfig& config);
+
+    // Walks [spa, spa + len) chunk by chunk; `fn(dimm media, dpa, spa, n)` returns false to stop.
+    // Returns the bytes walked before a gap in the address map (== len when all decode).
+    template <typename Fn> std::uint64_t walk(std::uint64_t spa, std::uint64_t len, Fn&& fn) {
+        std::uint64_t done = 0;
+        while (done < len) {
+            const auto d = decode_spa(sets, spa + done);
+            if (!d) return done;
+            const std::uint64_t n = std::min(len - done, d->bytes_left_in_chunk);
+            if (!fn(*media[d->dimm], d->dpa, spa + done, n)) return done;
+            done += n;
+        }
+        return done;
+    }
+
+    Nfit nfit;
+    std::vector<models::InterleaveSet> sets;
+    std::vector<std::unique_ptr<models::PmemMedia>> media;
+    std::unique_ptr<NfitFirmware> firmware;
+    std::vector<std::unique_ptr<Port>> ports;
+    std::uint64_t now_ns = 0; // one clock for the machine: tests drive it from one thread
+};
+
+class FunctionalMachine::Impl::Port final : public MemoryPort {
+  public:
+    Port(Impl& m, unsigned cpu) : m_(m), cpu_(cpu) {}
+
+    AccessResult load(std::uint64_t spa, std::span<std::byte> out) override {
+        AccessResult r = tick();
+        std::optional<std::uint64_t> poisoned_cl;
+        const std::uint64_t walked =
+            m_.walk(spa, out.size(),
+                    [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
+                        const std::uint64_t off = at - spa;
+                        if (auto bad = md.first_poisoned(dpa, n)) {
+                            // First 64 B cache line of this access that lies in the poisoned media line.
+                            const std::uint64_t bad_spa = *bad > dpa ? at + (*bad - dpa) : at;
+                            const std::uint64_t cl = bad_spa / cache_line * cache_line;
+                            const std::uint64_t good = std::max(off, cl > spa ? cl - spa : 0);
+                            md.read(dpa, out.subspan(off, good - off));
+                            poisoned_cl = cl;
+                            r.bytes_done = good;
+                            return false;
+                        }
+                        md.read(dpa, out.subspan(off, n));
+                        return true;
+                    });
+        if (poisoned_cl) {
+            const auto bank = models::mca::srar_data_load(*poisoned_cl);
+            r.status = AccessStatus::machine_check;
+            r.mce = MachineCheck{
+                cpu_, models::mca::dcu_bank, models::mca::srar_mcg_status, bank.status, bank.addr, bank.misc};
+            return r;
+        }
+        r.bytes_done = walked;
+        if (walked < out.size()) r.status = AccessStatus::no_device;
+        return r;
+    }
+
+    AccessResult store(std::uint64_t spa, std::span<const std::byte> in) override { return write(spa, in); }
+    AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) override {
+        return write(spa, in);
+    }
+
+    AccessResult clwb(std::uint64_t, std::uint64_t) override { return tick(); } // no cache: always durable
+    AccessResult sfence() override { return tick(); }
+    void cpu_work(std::uint64_t ns) override { m_.now_ns += ns; }
+    [[nodiscard]] std::uint64_t now_ns() const override { return m_.now_ns; }
+    [[nodiscard]] unsigned cpu() const override { return cpu_; }
+
+  private:
+    AccessResult tick() {
+        m_.now_ns += access_cost_ns;
+        return AccessResult{AccessStatus::ok, access_cost_ns, 0, std::nullopt};
+    }
+
+    // Writes are posted and never fault: a full media-line write clears poison, a partial write into
+    // a poisoned line is dropped by the DIMM's failed read-modify-write and the line stays poisoned.
+    AccessResult write(std::uint64_t spa, std::span<const std::byte> in) {
+        AccessResult r = tick();
+        r.bytes_done = m_.walk(
+            spa, in.size(), [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
+                (void)md.write(dpa, in.subspan(at - spa, n));
+                return true;
+            });
+        if (r.bytes_done < in.size()) r.status = AccessStatus::no_device;
+        return r;
+    }
+
+    Impl& m_;
+    unsigned cpu_;
+};
+
+FunctionalMachine::Impl::Impl(const PlatformConfig& config)
+    : nfit(build_nfit(config)), sets(interleave_sets(config)) {
+    if (auto err = config.validate()) throw std::invalid_argument(*err);
+    std::vector<models::PmemMedia*> raw;
+    for (unsigned i = 0; i < config.dimm_count; ++i) {
+        media.push_back(std::make_unique<models::PmemMedia>(config.dimm.capacity_bytes,
+                                                            config.dimm.line_bytes, config.dimm.label_bytes));
+        raw.push_back(media.back().get());
+    }
+    // No caches to flush and no time to charge: the functional machine is always coherent with media.
+    firmware = std::make_unique<NfitFirmware>(sets, std::move(raw));
+    for (unsigned c = 0; c < config.cpu.count; ++c)
+        ports.push_back(std::make_unique<Port>(*this, c));
+}
+
+FunctionalMachine::FunctionalMachine(const PlatformConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+FunctionalMachine::~FunctionalMachine() = default;
+
+const Nfit& FunctionalMachine::nfit() const {
+    return impl_->nfit;
+}
+MemoryPort& FunctionalMachine::port(unsigned cpu) {
+    return *impl_->ports.at(cpu);
+}
+std::vector<MemoryPort*> FunctionalMachine::ports() {
+    std::vector<MemoryPort*> out;
+    for (auto& p : impl_->ports)
+        out.push_back(p.get());
+    return out;
+}
+Firmware& FunctionalMachine::firmware() {
+    return *impl_->firmware;
+}
+unsigned FunctionalMachine::cpu_count() const {
+    return static_cast<unsigned>(impl_->ports.size());
+}
+
+} // namespace daxsim::platform

@@ -1,0 +1,238 @@
+#include "platform/machine.h"
+
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "models/cache.h"
+#include "models/cpu_core.h"
+#include "models/memory_controller.h"
+#include "models/pmem_dimm.h"
+#include "models/sim_time.h"
+#include "platform/address_map.h"
+#include "platform/functional_memory.h"
+#include "platform/nfit_firmware.h"
+
+namespace daxsim::platform {
+namespace {
+
+// Address Range Scrub rate. ARS is a background media read by each DIMM's controller at low priority;
+// we assume 1 GiB/s per DIMM, the DIMMs of a set scrubbing in parallel (a full ARS of the default six
+// 128 GiB DIMMs then takes ~128 s, the order of minutes ndctl warns about). An assumption to calibrate.
+constexpr double ars_bytes_per_second_per_dimm = 1024.0 * 1024.0 * 1024.0;
+
+// Returns true; used in a member initialiser so it runs before the first SystemC object is built.
+bool quiet_systemc() {
+    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return true;
+}
+
+} // namespace
+
+struct Machine::Impl {
+    class Port;
+
+    Impl(const PlatformConfig& config, Tracer& tracer);
+
+    // The guest runs in one SystemC thread and may use any CPU's port: before it switches CPU, the
+    // previous core's local time is synchronised, so simulated time seen by the guest never goes back.
+    models::CpuCore& activate(unsigned cpu);
+    void scrub_elapsed(std::uint64_t bytes, unsigned ways);
+
+    bool quiet = quiet_systemc();
+    PlatformConfig config;
+    Tracer& tracer;
+    Nfit nfit;
+    std::vector<std::unique_ptr<models::PmemDimm>> dimms;
+    std::unique_ptr<models::MemoryController> mc;
+    std::unique_ptr<models::Cache> cache;
+    std::vector<std::unique_ptr<models::CpuCore>> cores;
+    std::unique_ptr<NfitFirmware> firmware;
+    std::vector<std::unique_ptr<Port>> ports;
+    models::CpuCore* active = nullptr;
+    bool in_guest = false;
+    bool ran = false;
+};
+
+class Machine::Impl::Port final : public MemoryPort {
+  public:
+    Port(Impl& m, unsigned cpu) : m_(m), cpu_(cpu) {}
+
+    AccessResult load(std::uint64_t spa, std::span<std::byte> out) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.load(spa, out));
+    }
+    AccessResult store(std::uint64_t spa, std::span<const std::byte> in) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.store(spa, in));
+    }
+    AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.nt_store(spa, in));
+    }
+    AccessResult clwb(std::uint64_t spa, std::uint64_t len) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.clwb(spa, len));
+    }
+    AccessResult sfence() override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.sfence());
+    }
+    void cpu_work(std::uint64_t ns) override { m_.activate(cpu_).work(models::ns(ns)); }
+    [[nodiscard]] std::uint64_t now_ns() const override { return models::to_ns(m_.cores[cpu_]->now()); }
+    [[nodiscard]] unsigned cpu() const override { return cpu_; }
+
+  private:
+    AccessResult convert(models::CpuCore& core, const models::CpuCore::Result& r) const {
+        AccessResult out;
+        out.cost_ns = models::to_ns(r.cost);
+        out.bytes_done = r.bytes_done;
+        switch (r.status) {
+        case models::CpuCore::Status::ok:
+            out.status = AccessStatus::ok;
+            break;
+        case models::CpuCore::Status::bus_error:
+            out.status = AccessStatus::no_device;
+            break;
+        case models::CpuCore::Status::machine_check: {
+            out.status = AccessStatus::machine_check;
+            auto& mca = core.mca();
+            const auto& bank = mca.banks[models::mca::dcu_bank];
+            out.mce =
+                MachineCheck{cpu_, models::mca::dcu_bank, mca.mcg_status, bank.status, bank.addr, bank.misc};
+            // The guest's handler has no MSR access: hand it the record and do what do_machine_check()
+            // does once it has read the bank (mce_clear_state, MCG_STATUS = 0), so the next #MC on this
+            // core does not report OVER.
+            mca.clear(models::mca::dcu_bank);
+            mca.mcg_status = 0;
+            break;
+        }
+        }
+        return out;
+    }
+
+    Impl& m_;
+    unsigned cpu_;
+};
+
+Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer(tr), nfit(build_nfit(cfg)) {
+    if (auto err = config.validate()) throw std::invalid_argument(*err);
+    tlm_utils::tlm_quantumkeeper::set_global_quantum(models::ns(config.quantum_ns));
+
+    std::vector<models::PmemMedia*> media;
+    for (unsigned i = 0; i < config.dimm_count; ++i) {
+        models::PmemDimmParams p;
+        p.index = i;
+        p.capacity_bytes = config.dimm.capacity_bytes;
+        p.line_bytes = config.dimm.line_bytes;
+        p.read_latency = models::ns(config.dimm.read_latency_ns);
+        p.write_latency = models::ns(config.dimm.write_latency_ns);
+        p.label_bytes = config.dimm.label_bytes;
+        dimms.push_back(std::make_unique<models::PmemDimm>(fmt::format("nmem{}", i).c_str(), p, tracer));
+        media.push_back(&dimms.back()->media());
+    }
+    models::MemoryControllerParams mp;
+    mp.sets = interleave_sets(config);
+    mp.dimm_count = config.dimm_count;
+    mp.frontend = models::ns(config.mc.frontend_ns);
+    mc = std::make_unique<models::MemoryController>("mc0", mp, tracer);
+    for (unsigned i = 0; i < config.dimm_count; ++i)
+        mc->dimm[i].bind(dimms[i]->socket);
+
+    models::CacheParams cp;
+    cp.capacity_bytes = config.cpu.cache_bytes;
+    cp.ways = config.cpu.cache_ways;
+    cp.hit_latency = models::ns(config.cpu.cache_hit_ns);
+    cache = std::make_unique<models::Cache>("llc", cp);
+    cache->mem.bind(mc->socket);
+
+    for (unsigned c = 0; c < config.cpu.count; ++c) {
+        cores.push_back(std::make_unique<models::CpuCore>(fmt::format("cpu{}", c).c_str(),
+                                                          models::CpuCoreParams{c}, tracer));
+        cores.back()->socket.bind(cache->socket);
+        ports.push_back(std::make_unique<Port>(*this, c));
+    }
+
+    FirmwareHooks hooks;
+    hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
+    hooks.scrub_elapsed = [this](std::uint64_t bytes, unsigned ways) { scrub_elapsed(bytes, ways); };
+    firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks));
+}
+
+models::CpuCore& Machine::Impl::activate(unsigned cpu) {
+    models::CpuCore& core = *cores.at(cpu);
+    if (!in_guest) throw std::logic_error("MemoryPort used outside Machine::run");
+    if (active != nullptr && active != &core) active->sync();
+    active = &core;
+    return core;
+}
+
+void Machine::Impl::scrub_elapsed(std::uint64_t bytes, unsigned ways) {
+    // Outside the guest thread (a scenario's setup) the scrub is instantaneous.
+    if (!in_guest) return;
+    const double seconds = static_cast<double>(bytes) / (ars_bytes_per_second_per_dimm * ways);
+    models::CpuCore& core = active != nullptr ? *active : activate(0);
+    core.work(sc_core::sc_time(seconds, sc_core::SC_SEC));
+}
+
+Machine::Machine(const PlatformConfig& config, Tracer& tracer)
+    : impl_(std::make_unique<Impl>(config, tracer)) {}
+Machine::~Machine() = default;
+
+const Nfit& Machine::nfit() const {
+    return impl_->nfit;
+}
+MemoryPort& Machine::port(unsigned cpu) {
+    return *impl_->ports.at(cpu);
+}
+Firmware& Machine::firmware() {
+    return *impl_->firmware;
+}
+unsigned Machine::cpu_count() const {
+    return static_cast<unsigned>(impl_->cores.size());
+}
+
+void Machine::run(std::function<void()> guest) {
+    if (impl_->ran) throw std::logic_error("Machine::run called twice");
+    impl_->ran = true;
+    // sc_stop() is how a run ends here, not news: keep it out of the output.
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    std::exception_ptr failure;
+    sc_core::sc_spawn(
+        [this, &guest, &failure] {
+            impl_->in_guest = true;
+            try {
+                guest();
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            // Let SystemC time catch up with the guest's last accesses before stopping.
+            if (impl_->active != nullptr) impl_->active->sync();
+            impl_->in_guest = false;
+            sc_core::sc_stop();
+        },
+        "guest");
+    sc_core::sc_start();
+    if (failure) std::rethrow_exception(failure);
+}
+
+MetricMap Machine::metrics() const {
+    MetricMap out;
+    for (const auto& d : impl_->dimms)
+        d->stats().collect(out);
+    impl_->mc->stats().collect(out);
+    impl_->cache->stats().collect(out);
+    for (const auto& c : impl_->cores)
+        c->stats().collect(out);
+    return out;
+}
+
+std::uint64_t Machine::now_ns() const {
+    if (impl_->active != nullptr) return models::to_ns(impl_->active->now());
+    return models::to_ns(sc_core::sc_time_stamp());
+}
+
+} // namespace daxsim::platform

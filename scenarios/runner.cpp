@@ -1,0 +1,161 @@
+#include "scenarios/runner.h"
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "guest_api/kernel/kernel.h"
+#include "guest_api/mm/memory_failure.h"
+#include "guest_api/mm/mm_types.h"
+#include "guest_api/syscalls.h"
+#include "platform/machine.h"
+#include "scenarios/atomic_file.h"
+#include "scenarios/chrome_trace.h"
+#include "scenarios/output.h"
+#include "scenarios/session.h"
+
+namespace daxsim::scenarios {
+namespace {
+
+// Expectations that are "about" a failed step: when one follows, the failure was the point.
+bool about_failure(const Step& s) {
+    const std::string_view n = s.command.name();
+    return n == "expect errno" || n == "expect signal" || n == "expect killed" || n == "expect output" || n == "expect dmesg";
+}
+
+// What the shell prints when a foreground job dies of a signal.
+std::string shell_signal_text(int sig) {
+    switch (sig) {
+    case kernel::SIGBUS: return "Bus error";
+    case kernel::SIGKILL: return "Killed";
+    case kernel::SIGSEGV: return "Segmentation fault";
+    default: return fmt::format("Terminated by signal {}", sig);
+    }
+}
+
+class StepRunner {
+  public:
+    StepRunner(kernel::Kernel& k, Session& session, Tracer& tracer, const RunOptions& options, RunRecord& rec)
+        : k_(k), session_(session), tracer_(tracer), options_(options), rec_(rec) {}
+
+    void run(std::span<const Step> steps) {
+        if (const int r = k_.boot(); r < 0) {
+            rec_.error = fmt::format("kernel boot failed: {}", strerror_text(-r));
+            return;
+        }
+        std::optional<std::size_t> last_command;
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const Step& step = steps[i];
+            // Action-optional reports (scrub, CMCI) queued by the previous step run now, in process context.
+            kernel::memory_failure_work_func(k_);
+            if (step.is_expect()) {
+                ExpectationRecord e =
+                    evaluate_expectation(session_, step, last_command ? &rec_.steps[*last_command] : nullptr);
+                if (!options_.quiet)
+                    fmt::print("{}: {}: {}\n", e.pass ? "pass" : "FAIL", step.source.text, e.detail);
+                rec_.expectations.push_back(std::move(e));
+                continue;
+            }
+            StepRecord sr = run_command(step);
+            if (sr.outcome != "ok")
+                for (std::size_t j = i + 1; j < steps.size() && steps[j].is_expect(); ++j)
+                    if (about_failure(steps[j])) sr.failure_expected = true;
+            tracer_.complete("steps", step.source.text, sr.sim_start_ns, sr.sim_end_ns - sr.sim_start_ns,
+                             {{"line", std::to_string(sr.line)}, {"outcome", sr.outcome}});
+            rec_.steps.push_back(std::move(sr));
+            last_command = rec_.steps.size() - 1;
+        }
+    }
+
+  private:
+    StepRecord run_command(const Step& step) {
+        StepRecord sr;
+        sr.line = step.source.line;
+        sr.text = step.source.text;
+        sr.task = step.task.value_or("");
+        if (!options_.quiet) fmt::print("$ {}\n", step.source.text);
+        StepExec ex;
+        ex.quiet = options_.quiet;
+        TaskState fresh;
+        if (step.task) {
+            ex.state = &session_.named_task(*step.task);
+            ex.persistent = true;
+        } else {
+            // A plain command is a process of its own that exits after it, as from a shell.
+            const std::string_view name = step.command.name();
+            fresh.task = kernel::sys_spawn(k_, std::string(name.substr(0, name.find(' '))));
+            ex.state = &fresh;
+        }
+        sr.sim_start_ns = k_.now_ns();
+        if (!step.command.spec->implemented)
+            ex.fail(ENOSYS, fmt::format("{}: not supported yet in this build", step.command.name()));
+        else if (step.command.name() == "xfs_io")
+            run_xfs_io(session_, step.command, ex);
+        else
+            run_admin_command(session_, step.command, ex);
+        kernel::task_struct* t = ex.task();
+        if (t->exited && t->killed_by) {
+            sr.outcome = "signalled";
+            sr.detail = shell_signal_text(*t->killed_by);
+            ex.print(sr.detail);
+        } else if (ex.err != 0) {
+            sr.outcome = "failed";
+            sr.error = errno_string(ex.err);
+            sr.detail = ex.detail;
+        }
+        if (!step.task && !t->exited) kernel::do_exit(k_, t, 0);
+        sr.sim_end_ns = k_.now_ns();
+        sr.output = std::move(ex.lines);
+        return sr;
+    }
+
+    kernel::Kernel& k_;
+    Session& session_;
+    Tracer& tracer_;
+    const RunOptions& options_;
+    RunRecord& rec_;
+};
+
+} // namespace
+
+RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, const MachineConfig& config,
+                       const RunOptions& options) {
+    RunRecord rec;
+    rec.name = file.name;
+    rec.description = file.description;
+    rec.file = file.file;
+    rec.seed = options.seed;
+    rec.parameters = effective_params(config);
+    ChromeTraceWriter trace;
+    NullTracer null;
+    Tracer& tracer = options.out_dir ? static_cast<Tracer&>(trace) : static_cast<Tracer&>(null);
+    {
+        platform::Machine machine(config.platform, tracer);
+        std::vector<platform::MemoryPort*> ports;
+        for (unsigned cpu = 0; cpu < machine.cpu_count(); ++cpu) ports.push_back(&machine.port(cpu));
+        kernel::Kernel k(config.kernel, machine.nfit(), machine.firmware(), ports, tracer);
+        k.dmesg().set_echo(!options.quiet);
+        Session session(k, options.quiet);
+        session.hardware_metrics = [&machine] { return machine.metrics(); };
+        machine.run([&] {
+            try {
+                StepRunner(k, session, tracer, options, rec).run(steps);
+            } catch (const std::exception& e) {
+                rec.error = e.what();
+            } catch (...) {
+                rec.error = "unknown exception";
+            }
+            // Collected here, inside the simulation thread, where every port call is legal.
+            rec.metrics = session.metrics();
+        });
+        for (const auto& [layer, ns] : k.layer_times().totals()) rec.layers[layer] = ns;
+        for (const auto& line : k.dmesg().lines()) rec.dmesg.push_back(line.formatted());
+    }
+    if (options.out_dir) {
+        write_file_atomically(*options.out_dir / "trace.json", [&](std::ostream& out) { trace.write(out); });
+        write_results(*options.out_dir, rec);
+    }
+    return rec;
+}
+
+} // namespace daxsim::scenarios

@@ -1,0 +1,27 @@
+// Runs a checked scenario on a freshly built machine and kernel: boot, then every step in order in
+// simulated time, expectations evaluated as they come. Writes results.json and trace.json to the
+// output directory when one is given.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "scenarios/commands.h"
+#include "scenarios/params.h"
+#include "scenarios/run_record.h"
+#include "scenarios/scenario_file.h"
+
+namespace daxsim::scenarios {
+
+struct RunOptions {
+    std::optional<std::filesystem::path> out_dir;   // results.json + trace.json; none: no trace is recorded
+    bool quiet = false;                             // no live dmesg, no step echo
+    std::uint64_t seed = 0;
+};
+
+// Never throws for a failure inside the simulation: RunRecord::error says what happened.
+[[nodiscard]] RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, const MachineConfig& config,
+                                     const RunOptions& options);
+
+} // namespace daxsim::scenarios

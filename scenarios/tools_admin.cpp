@@ -1,0 +1,330 @@
+// The administrative tools and small commands a scenario runs: ndctl, mkfs.xfs, mount, umount, cp, rm,
+// sync, prctl, sysctl, inject poison, madvise-hwpoison, unbind, sleep. Each prints what the real tool
+// prints and records the errno it would exit with.
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "guest_api/admin.h"
+#include "guest_api/fs/fs.h"
+#include "guest_api/kernel/kernel.h"
+#include "guest_api/mm/mm_types.h"
+#include "guest_api/syscalls.h"
+#include "scenarios/session.h"
+
+namespace daxsim::scenarios {
+namespace {
+
+namespace k = daxsim::kernel;
+using Json = nlohmann::ordered_json;
+
+// json-c's pretty printer as ndctl uses it: two-space indent, no space after ':'.
+void print_json(const Json& j, std::string& out, int indent) {
+    const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
+    if (j.is_object() || j.is_array()) {
+        const bool obj = j.is_object();
+        out += obj ? "{\n" : "[\n";
+        std::size_t i = 0;
+        for (auto it = j.begin(); it != j.end(); ++it, ++i) {
+            out += pad;
+            if (obj) out += Json(it.key()).dump() + ":";
+            print_json(*it, out, indent + 2);
+            out += i + 1 < j.size() ? ",\n" : "\n";
+        }
+        out += std::string(static_cast<std::size_t>(indent), ' ') + (obj ? "}" : "]");
+        return;
+    }
+    out += j.dump();
+}
+
+void print_json_lines(StepExec& ex, const Json& j) {
+    std::string text;
+    print_json(j, text, 0);
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t nl = text.find('\n', start);
+        ex.print(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
+}
+
+// ndctl's human-readable size: "126.00 GiB (135.29 GB)".
+std::string human_size(std::uint64_t bytes) {
+    const double b = static_cast<double>(bytes);
+    if (bytes >= (1ull << 40)) return fmt::format("{:.2f} TiB ({:.2f} TB)", b / 1099511627776.0, b / 1e12);
+    if (bytes >= (1ull << 30)) return fmt::format("{:.2f} GiB ({:.2f} GB)", b / 1073741824.0, b / 1e9);
+    if (bytes >= (1ull << 20)) return fmt::format("{:.2f} MiB ({:.2f} MB)", b / 1048576.0, b / 1e6);
+    return fmt::format("{}", bytes);
+}
+
+Json namespace_json(k::Kernel& kern, const k::NamespaceInfo& ns, bool human, bool media_errors) {
+    Json j;
+    j["dev"] = ns.dev;
+    j["mode"] = ns.mode;
+    if (ns.mode == "fsdax") j["map"] = ns.map;
+    if (human) j["size"] = human_size(ns.size);
+    else j["size"] = ns.size;
+    j["uuid"] = ns.uuid;
+    if (ns.mode == "fsdax") j["sector_size"] = 512;
+    j["align"] = ns.align;
+    if (!ns.blockdev.empty()) j["blockdev"] = ns.blockdev;
+    if (!ns.chardev.empty()) j["chardev"] = ns.chardev;
+    if (media_errors) {
+        const auto bad = k::ndctl_badblocks(kern, ns.dev);
+        std::uint64_t count = 0;
+        Json list = Json::array();
+        for (const auto& b : bad) {
+            count += b.length;
+            list.push_back({{"offset", b.offset}, {"length", b.length}});
+        }
+        j["badblock_count"] = count;
+        if (!bad.empty()) j["badblocks"] = list;
+    }
+    return j;
+}
+
+// ndctl prints a lone object when one entry matches, an array otherwise.
+Json one_or_array(Json array) { return array.size() == 1 ? array[0] : array; }
+
+void not_supported(StepExec& ex, std::string_view what) {
+    ex.fail(ENOSYS, fmt::format("{}: not supported yet in this build", what));
+}
+
+void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
+    auto& kern = s.kernel();
+    const std::string_view n = c.name();
+    if (n == "ndctl create-namespace") {
+        k::NamespaceSpec spec;
+        if (const Value* v = c.option("--mode")) spec.mode = v->text;
+        if (const Value* v = c.option("--region")) spec.region = v->text;
+        if (const Value* v = c.option("--size")) spec.size = v->number;
+        if (const Value* v = c.option("--map")) spec.map = v->text;
+        if (const Value* v = c.option("--align")) spec.align = v->number;
+        k::NamespaceInfo info;
+        const int r = k::ndctl_create_namespace(kern, spec, &info);
+        if (r < 0) return ex.fail(-r, fmt::format("failed to create namespace: {}", strerror_text(-r)));
+        return print_json_lines(ex, namespace_json(kern, info, true, false));
+    }
+    if (n == "ndctl destroy-namespace") {
+        const int r = k::ndctl_destroy_namespace(kern, c.args[0].text);
+        if (r < 0) {
+            ex.fail(-r, fmt::format("{}: destroy failed: {}", c.args[0].text, strerror_text(-r)));
+            return ex.print("destroyed 0 namespaces");
+        }
+        return ex.print("destroyed 1 namespace");
+    }
+    if (n == "ndctl list") {
+        const bool human = c.has("--human");
+        const bool want_dimms = c.has("--dimms"), want_regions = c.has("--regions");
+        const bool want_ns = c.has("--namespaces") || (!want_dimms && !want_regions);
+        Json dimms = Json::array(), regions = Json::array(), namespaces = Json::array();
+        if (want_dimms)
+            for (const auto& d : k::ndctl_list_dimms(kern))
+                dimms.push_back({{"dev", d.dev}, {"handle", d.handle}, {"serial", d.serial}});
+        if (want_regions)
+            for (const auto& r : k::ndctl_list_regions(kern)) {
+                Json j{{"dev", r.dev}};
+                if (human) j["size"] = human_size(r.size), j["available_size"] = human_size(r.available_size);
+                else j["size"] = r.size, j["available_size"] = r.available_size;
+                j["type"] = "pmem";
+                j["interleave_ways"] = r.interleave_ways;
+                j["mappings"] = r.mappings;
+                regions.push_back(std::move(j));
+            }
+        if (want_ns)
+            for (const auto& ns : k::ndctl_list_namespaces(kern))
+                namespaces.push_back(namespace_json(kern, ns, human, c.has("--media-errors")));
+        const int kinds = want_dimms + want_regions + want_ns;
+        if (kinds == 1)
+            return print_json_lines(ex, one_or_array(want_dimms ? dimms : want_regions ? regions : namespaces));
+        Json all;
+        if (want_dimms) all["dimms"] = dimms;
+        if (want_regions) all["regions"] = regions;
+        if (want_ns) all["namespaces"] = namespaces;
+        return print_json_lines(ex, all);
+    }
+    if (n == "ndctl inject-error") {
+        const std::uint64_t block = c.option("--block")->number;
+        const std::uint64_t count = c.has("--count") ? c.option("--count")->number : 1;
+        if (c.has("--no-notify")) {
+            // Poison the media only: the kernel learns of it when it is consumed or scrubbed.
+            for (const auto& ns : k::ndctl_list_namespaces(kern))
+                if (ns.dev == c.args[0].text) {
+                    if (!kern.firmware().inject_error(ns.spa_start + block * 512, count * 512))
+                        ex.fail(ENXIO, fmt::format("{}: inject-error failed: {}", ns.dev, strerror_text(ENXIO)));
+                    return;
+                }
+            return ex.fail(ENODEV, fmt::format("{}: no such namespace", c.args[0].text));
+        }
+        const int r = k::ndctl_inject_error(kern, c.args[0].text, block, count);
+        if (r < 0) ex.fail(-r, fmt::format("{}: inject-error failed: {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "ndctl clear-errors") {
+        const int r = k::ndctl_clear_errors(kern, c.args[0].text);
+        if (r < 0) ex.fail(-r, fmt::format("{}: clear-errors failed: {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "ndctl start-scrub") {
+        const int r = k::ndctl_start_scrub(kern);
+        if (r < 0) ex.fail(-r, fmt::format("start-scrub: {}", strerror_text(-r)));
+        return;
+    }
+    if (n == "ndctl wait-scrub") return;   // start-scrub runs the scrub to completion
+    not_supported(ex, n);
+}
+
+// `--file PATH --offset OFF` of inject poison: a device node or a file on a DAX file system.
+std::optional<std::uint64_t> file_spa(k::Kernel& kern, const std::string& path, std::uint64_t off) {
+    if (path.starts_with("/dev/")) return k::dev_offset_to_spa(kern, path, off);
+    return k::file_offset_to_spa(kern, path, off);
+}
+
+void inject_poison(Session& s, const ParsedCommand& c, StepExec& ex) {
+    auto& kern = s.kernel();
+    auto& fw = kern.firmware();
+    const std::uint64_t len = c.has("--len") ? c.option("--len")->number : fw.media_line_bytes();
+    if (c.has("--fs")) return not_supported(ex, "inject poison --fs --meta");
+    std::uint64_t spa = 0;
+    if (c.has("--dimm")) {
+        const unsigned dimm = static_cast<unsigned>(std::stoul(c.option("--dimm")->text.substr(4)));
+        const std::uint64_t dpa = c.option("--dpa")->number;
+        if (!fw.inject_error_dpa(platform::DimmAddress{dimm, dpa}, len))
+            return ex.fail(ENXIO, fmt::format("inject poison: nmem{} has no DPA {:#x}", dimm, dpa));
+        return ex.print(fmt::format("poison: nmem{} dpa {:#x} len {}", dimm, dpa, len));
+    }
+    if (c.has("--spa")) {
+        spa = c.option("--spa")->number;
+    } else {
+        const std::string& path = c.option("--file")->text;
+        const std::uint64_t off = c.option("--offset")->number;
+        const auto found = file_spa(kern, path, off);
+        if (!found) return ex.fail(ENXIO, fmt::format("inject poison: {} has no block at offset {} (a hole?)", path, off));
+        spa = *found;
+    }
+    if (!fw.inject_error(spa, len)) return ex.fail(ENXIO, fmt::format("inject poison: no DIMM decodes SPA {:#x}", spa));
+    ex.print(fmt::format("poison: spa {:#x} len {}", spa, len));
+}
+
+void copy_file(Session& s, const ParsedCommand& c, StepExec& ex) {
+    auto& kern = s.kernel();
+    const std::string& src = c.args[0].text;
+    const std::string& dst = c.args[1].text;
+    const std::string mode = c.has("--reflink") ? c.option("--reflink")->text : "never";
+    const int sfd = k::sys_open(kern, ex.task(), src, k::O_RDONLY);
+    if (sfd < 0) return ex.fail(-sfd, fmt::format("cp: cannot open '{}' for reading: {}", src, strerror_text(-sfd)));
+    const int dfd = k::sys_open(kern, ex.task(), dst, k::O_WRONLY | k::O_CREAT | k::O_TRUNC);
+    if (dfd < 0) return ex.fail(-dfd, fmt::format("cp: cannot create regular file '{}': {}", dst, strerror_text(-dfd)));
+    if (mode != "never") {
+        const int r = k::sys_ioctl_ficlonerange(kern, ex.task(), dfd, sfd, 0, 0, 0);
+        if (r == 0) return;
+        if (mode == "always") return ex.fail(-r, fmt::format("cp: failed to clone '{}' from '{}': {}", dst, src, strerror_text(-r)));
+    }
+    // A plain copy, 64 KiB at a time as coreutils does on small files.
+    const k::loff_t size = k::sys_file_size(kern, ex.task(), sfd);
+    std::vector<std::byte> buf(64 * 1024);
+    for (k::loff_t pos = 0; pos < size;) {
+        const auto want = static_cast<std::size_t>(std::min<k::loff_t>(size - pos, static_cast<k::loff_t>(buf.size())));
+        const k::ssize_t r = k::sys_pread(kern, ex.task(), sfd, std::span(buf).first(want), pos);
+        if (r <= 0) return ex.fail(r < 0 ? static_cast<int>(-r) : EIO, fmt::format("cp: error reading '{}': {}", src, strerror_text(r < 0 ? static_cast<int>(-r) : EIO)));
+        const k::ssize_t w = k::sys_pwrite(kern, ex.task(), dfd, std::span(buf).first(static_cast<std::size_t>(r)), pos);
+        if (w < 0) return ex.fail(static_cast<int>(-w), fmt::format("cp: error writing '{}': {}", dst, strerror_text(static_cast<int>(-w))));
+        pos += r;
+    }
+}
+
+void madvise_hwpoison(Session& s, const ParsedCommand& c, StepExec& ex) {
+    const std::string& path = c.args[0].text;
+    const std::uint64_t off = c.args[1].number;
+    const std::uint64_t len = c.args.size() > 2 ? c.args[2].number : k::PAGE_SIZE;
+    const Mapping* m = nullptr;
+    for (auto it = ex.state->mappings.rbegin(); it != ex.state->mappings.rend() && !m; ++it)
+        if (it->path == path) m = &*it;
+    if (!m) return ex.fail(EINVAL, fmt::format("madvise-hwpoison: the task has no mapping of {}", path));
+    if (off < m->file_off || off + len > m->file_off + m->len)
+        return ex.fail(EINVAL, fmt::format("madvise-hwpoison: offset {} is outside the mapping of {}", off, path));
+    const int r = k::sys_madvise(s.kernel(), ex.task(), m->addr + (off - m->file_off), len, k::MADV_HWPOISON);
+    if (r < 0 && !ex.task()->exited) ex.fail(-r, fmt::format("madvise: {}", strerror_text(-r)));
+}
+
+} // namespace
+
+void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
+    auto& kern = s.kernel();
+    const std::string_view n = c.name();
+    if (n.starts_with("ndctl ")) return ndctl(s, c, ex);
+    if (n == "mkfs.xfs") {
+        k::MkfsOptions o;
+        o.force = c.has("-f");
+        auto kv = [&](std::string_view opt, std::string_view key) -> std::optional<std::string> {
+            const auto it = c.options.find(std::string(opt));
+            if (it == c.options.end()) return std::nullopt;
+            for (const auto& v : it->second) {
+                std::size_t start = 0;
+                while (start <= v.text.size()) {
+                    std::size_t comma = v.text.find(',', start);
+                    if (comma == std::string::npos) comma = v.text.size();
+                    const std::string item = v.text.substr(start, comma - start);
+                    if (item.starts_with(std::string(key) + "=")) return item.substr(key.size() + 1);
+                    start = comma + 1;
+                }
+            }
+            return std::nullopt;
+        };
+        if (auto v = kv("-m", "reflink")) o.reflink = *v == "1";
+        if (auto v = kv("-m", "rmapbt")) o.rmapbt = *v == "1";
+        if (auto v = kv("-d", "agcount")) o.agcount = static_cast<unsigned>(std::stoul(*v));
+        if (auto v = kv("-b", "size")) o.block_size = std::stoull(*v);
+        const int r = k::mkfs_xfs(kern, c.args[0].text, o);
+        if (r < 0) ex.fail(-r, fmt::format("mkfs.xfs: {}: {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "mount") {
+        const std::string opts = c.has("-o") ? c.option("-o")->text : "";
+        const int r = k::do_mount(kern, c.args[0].text, c.args[1].text, opts);
+        if (r < 0) ex.fail(-r, fmt::format("mount: {}: {}", c.args[1].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "umount") {
+        const int r = k::do_umount(kern, c.args[0].text);
+        if (r < 0) ex.fail(-r, fmt::format("umount: {}: {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "cp") return copy_file(s, c, ex);
+    if (n == "rm") {
+        const int r = k::sys_unlink(kern, ex.task(), c.args[0].text);
+        if (r < 0 && !c.has("-f")) ex.fail(-r, fmt::format("rm: cannot remove '{}': {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "sync") return k::sys_sync(kern);
+    if (n == "sysctl") {
+        const std::string& assign = c.args[0].text;
+        const std::size_t eq = assign.find('=');
+        const int r = k::sysctl_write(kern, assign.substr(0, eq), assign.substr(eq + 1));
+        if (r < 0) return ex.fail(-r, fmt::format("sysctl: setting key \"{}\": {}", assign.substr(0, eq), strerror_text(-r)));
+        return ex.print(fmt::format("{} = {}", assign.substr(0, eq), assign.substr(eq + 1)));
+    }
+    if (n == "prctl") {
+        TaskState& target = s.named_task(c.args[0].text);
+        const std::string& policy = c.args[2].text;
+        const unsigned long how = policy == "early" ? k::PR_MCE_KILL_EARLY
+                                  : policy == "late" ? k::PR_MCE_KILL_LATE
+                                                     : k::PR_MCE_KILL_DEFAULT;
+        const int r = k::sys_prctl(kern, target.task, k::PR_MCE_KILL, k::PR_MCE_KILL_SET, how);
+        if (r < 0) ex.fail(-r, fmt::format("prctl: {}", strerror_text(-r)));
+        return;
+    }
+    if (n == "inject poison") return inject_poison(s, c, ex);
+    if (n == "madvise-hwpoison") return madvise_hwpoison(s, c, ex);
+    if (n == "unbind") {
+        const int r = k::unbind_device(kern, c.args[0].text);
+        if (r < 0) ex.fail(-r, fmt::format("unbind: {}: {}", c.args[0].text, strerror_text(-r)));
+        return;
+    }
+    if (n == "sleep") return kern.cpu_work(c.args[0].number);
+    not_supported(ex, n);   // dmsetup, patrol-scrub, powerfail: later issues
+}
+
+} // namespace daxsim::scenarios

@@ -1,0 +1,49 @@
+#include "models/interleave.h"
+
+#include <doctest/doctest.h>
+
+using namespace daxsim::models;
+
+namespace {
+InterleaveSet six_way() {
+    InterleaveSet s;
+    s.spa_base = 0x40'0000'0000;
+    s.size = 6 * (16ull << 20);
+    s.granularity = 4096;
+    s.dimms = {0, 1, 2, 3, 4, 5};
+    return s;
+}
+} // namespace
+
+TEST_CASE("4 KiB x 6 interleave decodes consecutive chunks to consecutive DIMMs") {
+    const auto s = six_way();
+    for (unsigned chunk = 0; chunk < 14; ++chunk) {
+        const auto d = decode(s, s.spa_base + chunk * 4096ull + 100);
+        REQUIRE(d);
+        CHECK(d->dimm == chunk % 6);
+        CHECK(d->dpa == (chunk / 6) * 4096ull + 100);
+        CHECK(d->bytes_left_in_chunk == 4096 - 100);
+    }
+}
+
+TEST_CASE("interleave encode inverts decode over a whole small set") {
+    InterleaveSet s;
+    s.spa_base = 1ull << 30;
+    s.size = 3 * 64 * 1024;
+    s.granularity = 1024;
+    s.dimms = {7, 8, 9};
+    for (std::uint64_t off = 0; off < s.size; off += 97) {
+        const auto d = decode(s, s.spa_base + off);
+        REQUIRE(d);
+        CHECK(encode(s, d->dimm, d->dpa) == s.spa_base + off);
+    }
+}
+
+TEST_CASE("interleave decode and encode reject addresses outside the set") {
+    const auto s = six_way();
+    CHECK_FALSE(decode(s, s.spa_base - 1));
+    CHECK_FALSE(decode(s, s.spa_base + s.size));
+    CHECK_FALSE(encode(s, 6, 0));
+    CHECK_FALSE(encode(s, 0, 16ull << 20));
+    CHECK(encode(s, 5, (16ull << 20) - 1) == s.spa_base + s.size - 1);
+}

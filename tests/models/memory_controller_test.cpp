@@ -1,0 +1,144 @@
+#include "models/memory_controller.h"
+
+#include <doctest/doctest.h>
+
+#include "test_harness.h"
+
+using namespace daxsim;
+using namespace daxsim::models;
+using daxsim::test::bytes;
+using daxsim::test::spa_base;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+namespace {
+
+struct Bench {
+    NullTracer null;
+    std::vector<std::unique_ptr<PmemDimm>> dimms;
+    std::unique_ptr<MemoryController> mc;
+    test::Initiator init{"init"};
+
+    Bench() {
+        // Two 3-way sets, 4 KiB chunks, six 16 MiB DIMMs.
+        MemoryControllerParams p;
+        p.dimm_count = 6;
+        for (unsigned s = 0; s < 2; ++s) {
+            InterleaveSet set;
+            set.spa_base = spa_base + s * 3 * test::dimm_bytes;
+            set.size = 3 * test::dimm_bytes;
+            set.dimms = {3 * s, 3 * s + 1, 3 * s + 2};
+            p.sets.push_back(set);
+        }
+        for (unsigned i = 0; i < 6; ++i) {
+            PmemDimmParams dp;
+            dp.index = i;
+            dp.capacity_bytes = test::dimm_bytes;
+            dimms.push_back(std::make_unique<PmemDimm>(("nmem" + std::to_string(i)).c_str(), dp, null));
+        }
+        mc = std::make_unique<MemoryController>("mc0", p, null);
+        for (unsigned i = 0; i < 6; ++i)
+            mc->dimm[i].bind(dimms[i]->socket);
+        init.socket.bind(mc->socket);
+    }
+
+    tlm::tlm_response_status xfer(tlm::tlm_command cmd, std::uint64_t spa, std::span<std::byte> data,
+                                  sc_time& delay, MemoryErrorExtension* err_out = nullptr) {
+        tlm::tlm_generic_payload t;
+        t.set_command(cmd);
+        t.set_address(spa);
+        t.set_data_ptr(reinterpret_cast<unsigned char*>(data.data()));
+        t.set_data_length(static_cast<unsigned>(data.size()));
+        t.set_streaming_width(static_cast<unsigned>(data.size()));
+        t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        init.socket->b_transport(t, delay);
+        if (auto* e = t.get_extension<MemoryErrorExtension>(); e && err_out) *err_out = *e;
+        return t.get_response_status();
+    }
+};
+
+} // namespace
+
+TEST_CASE("controller splits a request at interleave chunks across DIMMs") {
+    Bench b;
+    test::run_thread([&] {
+        auto w = bytes(3 * 4096 + 512, 1);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, spa_base + 4096 - 256, w, d) == tlm::TLM_OK_RESPONSE);
+        // DIMM 0 got the first 256 B at DPA 3840; DIMM 1 a whole chunk at DPA 0; DIMM 2 too; DIMM 0 row 1.
+        std::vector<std::byte> got(4096);
+        b.dimms[1]->media().read(0, got);
+        CHECK(std::equal(got.begin(), got.end(), w.begin() + 256));
+        b.dimms[0]->media().read(4096, std::span(got).first(256));
+        CHECK(std::equal(got.begin(), got.begin() + 256, w.begin() + 256 + 2 * 4096));
+        CHECK(b.dimms[1]->stats().requested_write_bytes.value == 4096 + 256); // chunks 1 and 4
+        CHECK(b.mc->stats().write_bytes.value == w.size());
+        std::vector<std::byte> r(w.size());
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, spa_base + 4096 - 256, r, d) == tlm::TLM_OK_RESPONSE);
+        CHECK(r == w);
+        CHECK(b.mc->stats().read_bytes.value == w.size());
+    });
+}
+
+TEST_CASE("posted write costs only the front end and is in media when accepted") {
+    Bench b;
+    test::run_thread([&] {
+        auto w = bytes(64, 2);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, spa_base + 3 * test::dimm_bytes + 64, w, d) ==
+              tlm::TLM_OK_RESPONSE);
+        CHECK(d == sc_time(70, SC_NS)); // not the 225 + 500 ns RMW on the DIMM
+        std::vector<std::byte> m(64);
+        b.dimms[3]->media().read(64, m); // ADR: persistent on return
+        CHECK(m == w);
+        std::vector<std::byte> r(64);
+        sc_time rd = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, spa_base + 3 * test::dimm_bytes + 64, r, rd) ==
+              tlm::TLM_OK_RESPONSE);
+        CHECK(rd == sc_time(70 + 225, SC_NS));
+    });
+}
+
+TEST_CASE("poisoned read returns error with the SPA of the poisoned line") {
+    Bench b;
+    b.dimms[4]->inject_poison(4096 + 256, 1); // set 1 position 1, row 1: SPA chunk 4
+    const std::uint64_t spa = spa_base + 3 * test::dimm_bytes + 4 * 4096 + 256;
+    CHECK(b.mc->decode(spa)->dimm == 4);
+    test::run_thread([&] {
+        std::vector<std::byte> r(64);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        MemoryErrorExtension err;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, spa + 128, r, d, &err) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        CHECK(err.poisoned);
+        CHECK(err.spa == spa);
+        CHECK(err.dimm == 4);
+        CHECK(err.dpa == 4096 + 256);
+        CHECK(b.mc->stats().poison_responses.value == 1);
+    });
+}
+
+TEST_CASE("controller answers an SPA outside every set with an address error") {
+    Bench b;
+    test::run_thread([&] {
+        std::vector<std::byte> r(64);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, spa_base - 64, r, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        // A request running off the end does nothing at all.
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, spa_base + 6 * test::dimm_bytes - 32, r, d) ==
+              tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK(b.mc->stats().write_bytes.value == 0);
+        CHECK(d == sc_core::SC_ZERO_TIME);
+    });
+}
+
+TEST_CASE("controller encode inverts decode across two sets") {
+    Bench b;
+    for (std::uint64_t off : std::initializer_list<std::uint64_t>{0, 4095, 4096 * 5 + 7, 3 * test::dimm_bytes,
+                                                                  6 * test::dimm_bytes - 1}) {
+        const auto d = b.mc->decode(spa_base + off);
+        REQUIRE(d);
+        CHECK(b.mc->encode(d->dimm, d->dpa) == spa_base + off);
+    }
+    CHECK(b.mc->decode(spa_base + 3 * test::dimm_bytes)->dimm == 3);
+    CHECK_FALSE(b.mc->decode(spa_base + 6 * test::dimm_bytes));
+}

@@ -1,0 +1,204 @@
+#include "models/pmem_dimm.h"
+
+#include <doctest/doctest.h>
+
+#include "test_harness.h"
+
+using namespace daxsim;
+using namespace daxsim::models;
+using daxsim::test::bytes;
+using daxsim::test::RecordingTracer;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+namespace {
+
+struct Bench {
+    RecordingTracer tracer;
+    PmemDimm dimm;
+    test::Initiator init{"init"};
+    explicit Bench(PmemDimmParams p = small()) : dimm("nmem3", p, tracer) { init.socket.bind(dimm.socket); }
+    static PmemDimmParams small() {
+        PmemDimmParams p;
+        p.index = 3;
+        p.capacity_bytes = 16ull << 20;
+        return p;
+    }
+    // One blocking transaction; returns the response and the delay it annotated.
+    tlm::tlm_response_status xfer(tlm::tlm_command cmd, std::uint64_t dpa, std::span<std::byte> data,
+                                  sc_time& delay, MemoryErrorExtension* err_out = nullptr) {
+        tlm::tlm_generic_payload t;
+        t.set_command(cmd);
+        t.set_address(dpa);
+        t.set_data_ptr(reinterpret_cast<unsigned char*>(data.data()));
+        t.set_data_length(static_cast<unsigned>(data.size()));
+        t.set_streaming_width(static_cast<unsigned>(data.size()));
+        t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        init.socket->b_transport(t, delay);
+        if (err_out) {
+            if (auto* e = t.get_extension<MemoryErrorExtension>()) *err_out = *e;
+        }
+        return t.get_response_status();
+    }
+};
+
+} // namespace
+
+TEST_CASE("poisoned line read returns TLM error response with poison extension") {
+    Bench b;
+    b.dimm.inject_poison(0x1000 + 300, 1); // line [0x1100, 0x1200)
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64, std::byte{0x5A});
+        sc_time d = sc_core::SC_ZERO_TIME;
+        MemoryErrorExtension err;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, 0x1100 + 64, buf, d, &err) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        CHECK(err.poisoned);
+        CHECK(err.dpa == 0x1100);
+        CHECK(err.dimm == 3);
+        CHECK(buf[0] == std::byte{0x5A}); // no data delivered
+        CHECK(b.dimm.stats().poison_reads.value == 1);
+        // The neighbouring line reads fine.
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, 0x1000, buf, d) == tlm::TLM_OK_RESPONSE);
+    });
+    bool instant = false;
+    for (const auto& e : b.tracer.events)
+        if (e.kind == "instant" && e.track == "nmem3" && e.name == "poison read") instant = true;
+    CHECK(instant);
+}
+
+TEST_CASE("partial write into poisoned line fails and full line write clears poison") {
+    Bench b;
+    b.dimm.inject_poison(0x200, 256);
+    test::run_thread([&] {
+        auto part = bytes(64, 1);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        MemoryErrorExtension err;
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 0x240, part, d, &err) == tlm::TLM_GENERIC_ERROR_RESPONSE);
+        CHECK(err.poisoned);
+        CHECK(err.dpa == 0x200);
+        CHECK(b.dimm.is_poisoned(0x200));
+        CHECK(b.dimm.stats().media_write_bytes.value == 0);
+        auto full = bytes(256, 2);
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 0x200, full, d) == tlm::TLM_OK_RESPONSE);
+        CHECK_FALSE(b.dimm.is_poisoned(0x200));
+        std::vector<std::byte> back(256);
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, 0x200, back, d) == tlm::TLM_OK_RESPONSE);
+        CHECK(back == full);
+    });
+}
+
+TEST_CASE("untouched media reads zeros and allocates no host memory") {
+    PmemDimmParams p = Bench::small();
+    p.capacity_bytes = 512ull << 30; // the largest DIMM: nothing is allocated up front
+    Bench b(p);
+    test::run_thread([&] {
+        std::vector<std::byte> buf(256, std::byte{0xEE});
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, (511ull << 30) + 4096, buf, d) == tlm::TLM_OK_RESPONSE);
+        for (auto x : buf)
+            CHECK(x == std::byte{0});
+        CHECK(b.dimm.media().resident_lines() == 0);
+        auto w = bytes(64, 3);
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 300ull << 30, w, d) == tlm::TLM_OK_RESPONSE);
+        CHECK(b.dimm.media().resident_lines() == 1);
+    });
+}
+
+TEST_CASE("partial line write is read modify write and counts write amplification") {
+    Bench b;
+    test::run_thread([&] {
+        auto w = bytes(64, 4);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 0x1040, w, d) == tlm::TLM_OK_RESPONSE);
+        CHECK(b.dimm.stats().requested_write_bytes.value == 64);
+        CHECK(b.dimm.stats().media_write_bytes.value == 256);
+        CHECK(b.dimm.stats().media_read_bytes.value == 256); // the RMW read
+        CHECK(d == sc_time(225 + 500, SC_NS));
+        auto full = bytes(512, 5);
+        sc_time d2 = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 0x2000, full, d2) == tlm::TLM_OK_RESPONSE);
+        CHECK(b.dimm.stats().media_write_bytes.value == 256 + 512);
+        CHECK(b.dimm.stats().media_read_bytes.value == 256); // full lines need no read
+        CHECK(d2 == sc_time(1000, SC_NS));
+    });
+}
+
+TEST_CASE("read costs the media latency for the first line and the burst interval after") {
+    Bench b;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(1024);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, 0x80, std::span(buf).first(64), d) == tlm::TLM_OK_RESPONSE);
+        CHECK(d == sc_time(225, SC_NS));
+        d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, 0x80, buf, d) == tlm::TLM_OK_RESPONSE); // 5 lines
+        CHECK(d == sc_time(225 + 4 * 39, SC_NS));
+        CHECK(b.dimm.stats().media_read_bytes.value == 256 + 5 * 256);
+    });
+    bool complete = false;
+    for (const auto& e : b.tracer.events)
+        if (e.kind == "complete" && e.track == "nmem3" && e.name == "read" && e.dur_ns == 381)
+            complete = true;
+    CHECK(complete);
+}
+
+TEST_CASE("access beyond capacity returns address error") {
+    Bench b;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        CHECK(b.xfer(tlm::TLM_READ_COMMAND, (16ull << 20) - 32, buf, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, 16ull << 20, buf, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        CHECK(d == sc_core::SC_ZERO_TIME);
+    });
+}
+
+TEST_CASE("label area is bounds checked and separate from media") {
+    Bench b;
+    const auto lbl = bytes(128, 6);
+    CHECK(b.dimm.label_write(0, lbl));
+    CHECK(b.dimm.label_write((128 << 10) - 128, lbl));
+    CHECK_FALSE(b.dimm.label_write((128 << 10) - 127, lbl));
+    std::vector<std::byte> back(128);
+    CHECK(b.dimm.label_read(0, back));
+    CHECK(back == lbl);
+    CHECK_FALSE(b.dimm.label_read(~0ull - 10, back));
+    CHECK(b.dimm.media().resident_lines() == 0);
+}
+
+TEST_CASE("clear poison zeroes the line and poisoned lines lists a DPA range") {
+    Bench b;
+    b.dimm.media().write_raw(0x400, bytes(256, 7));
+    b.dimm.inject_poison(0x400, 1);
+    b.dimm.inject_poison(0x900, 300); // lines 0x900 and 0xA00
+    CHECK(b.dimm.poisoned_lines(0, 0x1000) == std::vector<std::uint64_t>{0x400, 0x900, 0xA00});
+    CHECK(b.dimm.poisoned_lines(0x950, 1) == std::vector<std::uint64_t>{0x900});
+    CHECK(b.dimm.clear_poison(0x400, 256) == 256);
+    CHECK_FALSE(b.dimm.is_poisoned(0x400));
+    std::vector<std::byte> back(256, std::byte{1});
+    b.dimm.media().read(0x400, back);
+    for (auto x : back)
+        CHECK(x == std::byte{0});
+    CHECK(b.dimm.clear_poison(0x901, 0x1FE) == 0); // no whole line inside
+    CHECK(b.dimm.is_poisoned(0x900));
+}
+
+TEST_CASE("debug transport reads and writes media without timing or counters") {
+    Bench b;
+    test::run_thread([&] {
+        auto w = bytes(100, 8);
+        tlm::tlm_generic_payload t;
+        t.set_command(tlm::TLM_WRITE_COMMAND);
+        t.set_address(0x3000);
+        t.set_data_ptr(reinterpret_cast<unsigned char*>(w.data()));
+        t.set_data_length(100);
+        CHECK(b.init.socket->transport_dbg(t) == 100);
+        std::vector<std::byte> r(100);
+        t.set_command(tlm::TLM_READ_COMMAND);
+        t.set_data_ptr(reinterpret_cast<unsigned char*>(r.data()));
+        CHECK(b.init.socket->transport_dbg(t) == 100);
+        CHECK(r == w);
+        CHECK(b.dimm.stats().media_write_bytes.value == 0);
+        CHECK(sc_core::sc_time_stamp() == sc_core::SC_ZERO_TIME);
+    });
+}

@@ -1,0 +1,138 @@
+// Runs the built `daxsim` program (DAXSIM_BINARY) the way users and outside test suites do, and checks
+// the contract of DESIGN.md "The daxsim command": exit status 2 and `FILE:LINE:COL: error:` for invalid
+// input, printed before anything runs.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+using namespace std::string_literals;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string output;   // stdout and stderr
+};
+
+Run daxsim(const std::string& args) {
+    Run r;
+    const std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 '" DAXSIM_BINARY "' " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 4096> buf{};
+    while (const std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+    const int raw = pclose(p);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return r;
+}
+
+std::string invalid(const char* name) { return DAXSIM_SOURCE_DIR "/tests/scenarios/invalid/"s + name; }
+
+void check_rejected(const char* name, const std::string& expected) {
+    const Run r = daxsim("run '" + invalid(name) + "' --quiet");
+    CHECK(r.status == 2);
+    CHECK_MESSAGE(r.output.find(expected) != std::string::npos, r.output);
+}
+
+} // namespace
+
+TEST_CASE("cli version prints the version and exits 0") {
+    const Run r = daxsim("--version");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("daxsim 0.1.0") != std::string::npos);
+}
+
+TEST_CASE("cli help lists every command of the contract") {
+    const Run r = daxsim("--help");
+    CHECK(r.status == 0);
+    for (const char* c : {"run", "sweep", "calibrate", "bench", "params"}) CHECK(r.output.find(c) != std::string::npos);
+}
+
+TEST_CASE("cli params lists keys with defaults") {
+    const Run r = daxsim("params");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("dimm.capacity") != std::string::npos);
+    CHECK(r.output.find("vm.memory_failure_early_kill") != std::string::npos);
+}
+
+TEST_CASE("cli misuse exits 2") {
+    CHECK(daxsim("run").status == 2);
+    CHECK(daxsim("frobnicate").status == 2);
+    CHECK(daxsim("run x.yaml --no-such-flag").status == 2);
+}
+
+TEST_CASE("cli commands of later builds exit 2 with a message") {
+    const Run r = daxsim("calibrate");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("not implemented in this build") != std::string::npos);
+}
+
+TEST_CASE("cli vcd is rejected until the hardware has signals") {
+    const Run r = daxsim("run '" + invalid("unknown-command.yaml") + "' --vcd");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--vcd is not supported yet") != std::string::npos);
+}
+
+TEST_CASE("cli missing scenario file exits 2") {
+    const Run r = daxsim("run /nonexistent/x.yaml");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("/nonexistent/x.yaml: error: cannot read the scenario file") != std::string::npos);
+}
+
+TEST_CASE("cli rejects an unknown command with line column and hint") {
+    check_rejected("unknown-command.yaml", "unknown-command.yaml:4:5: error: unknown command 'mkfs.xsf'\nhint: did you mean 'mkfs.xfs'?");
+}
+
+TEST_CASE("cli rejects an unquoted step beginning with at sign") {
+    check_rejected("unquoted-at.yaml", "unquoted-at.yaml:4:5: error: a step that begins with '@' must be quoted");
+}
+
+TEST_CASE("cli rejects an unquoted step containing colon space") {
+    check_rejected("unquoted-colon.yaml", "unquoted-colon.yaml:4:5: error: this step contains ': '");
+}
+
+TEST_CASE("cli rejects an unknown parameter") {
+    check_rejected("unknown-parameter.yaml",
+                   "unknown-parameter.yaml:3:3: error: unknown parameter 'dimm.cuont'\nhint: did you mean 'dimm.count'?");
+}
+
+TEST_CASE("cli rejects an impossible machine naming the key") {
+    check_rejected("impossible-machine.yaml",
+                   "impossible-machine.yaml:3:3: error: impossible machine: interleave.ways: 4 does not divide dimm.count 6");
+}
+
+TEST_CASE("cli rejects an impossible machine from set") {
+    const Run r = daxsim("run '" + invalid("unknown-command.yaml") + "' --set cpu.count=0");
+    CHECK(r.status == 2);
+}
+
+TEST_CASE("cli rejects an unknown set key with a suggestion") {
+    const Run r = daxsim("run '" + invalid("bad-regex.yaml") + "' --set persistance=eadr");
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--set persistance=eadr: unknown parameter 'persistance'\nhint: did you mean 'persistence'?") !=
+          std::string::npos);
+}
+
+TEST_CASE("cli rejects a bad regex") {
+    check_rejected("bad-regex.yaml", "bad-regex.yaml:4:18: error: bad regular expression \"([a-z\"");
+}
+
+TEST_CASE("cli rejects a mount before mkfs") {
+    check_rejected("mount-before-mkfs.yaml", "mount-before-mkfs.yaml:4:19: error: mount of /dev/pmem0 before any mkfs.xfs on it");
+}
+
+TEST_CASE("cli rejects an unknown top level key") {
+    check_rejected("unknown-key.yaml", "unknown-key.yaml:2:1: error: unknown key 'step'\nhint: did you mean 'steps'?");
+}
+
+TEST_CASE("cli rejects a size without a number inside an xfs_io command") {
+    check_rejected("size-without-number.yaml", "size-without-number.yaml:6:28: error: LEN: 'k' is not a size: it has no number");
+}
+
+TEST_CASE("cli rejects malformed yaml") {
+    check_rejected("malformed.yaml", "malformed.yaml:3:1: error:");
+}
