@@ -12,7 +12,7 @@ namespace daxsim::kernel {
 class Kernel;
 struct task_struct;
 
-inline constexpr int EBADE = 52;   // "invalid exchange": remap_file_range's "dedupe data differs"
+inline constexpr int EBADE_DEDUPE = 52;   // EBADE: remap_file_range_prep says "dedupe data differs"
 
 // Syscall entry: the task becomes current and the entry cost is charged.
 void syscall_enter(Kernel& k, task_struct* t);

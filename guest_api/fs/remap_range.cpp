@@ -49,7 +49,7 @@ int sys_ioctl_fideduperange(Kernel& k, task_struct* t, int src_fd, loff_t src_of
     if (const int err = remap_prep(*src, *dst, &sb); err) return err;
     const loff_t deduped =
         sb->s_op->remap_file_range(k, *src, src_off, *dst, dst_off, len, REMAP_FILE_DEDUP | REMAP_FILE_CAN_SHORTEN);
-    if (deduped == -EBADE) {   // data differs: not an error, nothing shared
+    if (deduped == -EBADE_DEDUPE) {   // data differs: not an error, nothing shared
         *status = FILE_DEDUPE_RANGE_DIFFERS;
         return 0;
     }

@@ -31,7 +31,7 @@ inline constexpr u32 XFS_IBT_CRC_MAGIC = 0x49414233;   // "IAB3" inobt
 inline constexpr u32 XFS_FIBT_CRC_MAGIC = 0x46494233;  // "FIB3" finobt
 inline constexpr u32 XFS_RMAP_CRC_MAGIC = 0x524d4233;  // "RMB3"
 inline constexpr u32 XFS_REFC_CRC_MAGIC = 0x52334643;  // "R3FC"
-inline constexpr u16 XFS_DINODE_MAGIC = 0x494e;        // "IN"
+inline constexpr u32 XFS_DINODE_MAGIC = 0x494e;        // "IN"
 inline constexpr u32 XLOG_HEADER_MAGIC_NUM = 0xFEEDbabe;
 
 // Special rmap owners (xfs_format.h XFS_RMAP_OWN_*): negative numbers, top bit set.

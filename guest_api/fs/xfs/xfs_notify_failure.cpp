@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "guest_api/block/blkdev.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_rmap.h"
 #include "guest_api/kernel/errno.h"

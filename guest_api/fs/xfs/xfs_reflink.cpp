@@ -153,7 +153,7 @@ loff_t xfs_file_remap_range(Kernel& k, file& src, loff_t pos_in, file& dst, loff
         if (const int err = dax_dedupe_file_range_compare(k, sip, pos_in, dip, pos_out, len, &same,
                                                          xfs_read_iomap_ops); err)
             return err;
-        if (!same) return -EBADE;   // remap_file_range_prep: the data differs
+        if (!same) return -EBADE_DEDUPE;   // remap_file_range_prep: the data differs
     }
     // The destination's old pages go; the source's stay mapped but read-only, so a store CoWs.
     dax_unmap_mapping_range(*dip.i_mapping, static_cast<u64>(pos_out), static_cast<u64>(len), false);
