@@ -5,7 +5,8 @@
 
 namespace daxsim::scenarios {
 
-void write_file_atomically(const std::filesystem::path& target, const std::function<void(std::ostream&)>& write) {
+void write_file_atomically(const std::filesystem::path& target,
+                           const std::function<void(std::ostream&)>& write) {
     namespace fs = std::filesystem;
     if (target.has_parent_path()) fs::create_directories(target.parent_path());
     const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");

@@ -11,6 +11,7 @@ namespace daxsim::scenarios {
 
 // Creates the directory if missing. Throws std::runtime_error (or what `write` throws) on failure,
 // after removing the temporary file.
-void write_file_atomically(const std::filesystem::path& target, const std::function<void(std::ostream&)>& write);
+void write_file_atomically(const std::filesystem::path& target,
+                           const std::function<void(std::ostream&)>& write);
 
 } // namespace daxsim::scenarios

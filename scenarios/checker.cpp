@@ -11,7 +11,8 @@ namespace daxsim::scenarios {
 namespace {
 
 std::string normalize_dir(std::string dir) {
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    while (dir.size() > 1 && dir.back() == '/')
+        dir.pop_back();
     return dir;
 }
 
@@ -38,13 +39,14 @@ class OrderChecker {
         } else if (name == "mount") {
             const Value& dev = c.args.at(0);
             if (!formatted_.count(dev.text))
-                errors_.push_back({s.at(dev.offset), fmt::format("mount of {} before any mkfs.xfs on it", dev.text),
+                errors_.push_back({s.at(dev.offset),
+                                   fmt::format("mount of {} before any mkfs.xfs on it", dev.text),
                                    fmt::format("add a step 'mkfs.xfs {}' before it", dev.text)});
             mounts_.insert(normalize_dir(c.args.at(1).text));
         } else if (name == "umount") {
             mounts_.erase(normalize_dir(c.args.at(0).text));
         } else if (name == "powerfail") {
-            mounts_.clear();   // the machine restarts with file systems unmounted
+            mounts_.clear(); // the machine restarts with file systems unmounted
         } else if (name == "xfs_io" || name == "rm" || name == "madvise-hwpoison") {
             need_mounted(s, c.args.at(0));
             for (const auto& sub : c.subcommands)
@@ -60,7 +62,8 @@ class OrderChecker {
 
     void expectation_paths(const Step& s) {
         const std::string_view name = s.command.name();
-        if (name == "expect data" || name == "expect same" || name == "expect shared" || name == "expect unshared") {
+        if (name == "expect data" || name == "expect same" || name == "expect shared" ||
+            name == "expect unshared") {
             need_mounted(s, s.command.args.at(0));
             if (name != "expect data") need_mounted(s, s.command.args.at(1));
         }
@@ -68,7 +71,7 @@ class OrderChecker {
 
   private:
     void need_mounted(const Step& s, const Value& path) {
-        if (path.text.starts_with("/dev/")) return;   // device nodes need no file system
+        if (path.text.starts_with("/dev/")) return; // device nodes need no file system
         for (const auto& m : mounts_)
             if (under(path.text, m)) return;
         errors_.push_back({s.at(path.offset), fmt::format("{} is not under a mounted file system", path.text),

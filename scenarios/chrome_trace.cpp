@@ -8,11 +8,21 @@ std::string json_quote(const std::string& text) {
     std::string out = "\"";
     for (const char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20)
                 out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
@@ -23,7 +33,9 @@ std::string json_quote(const std::string& text) {
     return out + "\"";
 }
 
-std::string format_trace_ts(std::uint64_t ns) { return fmt::format("{}.{:03}", ns / 1000, ns % 1000); }
+std::string format_trace_ts(std::uint64_t ns) {
+    return fmt::format("{}.{:03}", ns / 1000, ns % 1000);
+}
 
 unsigned ChromeTraceWriter::tid_of(const std::string& track) {
     const auto [it, inserted] = tids_.try_emplace(track, static_cast<unsigned>(tracks_.size() + 1));
@@ -57,22 +69,33 @@ void ChromeTraceWriter::write(std::ostream& out) const {
     out << "{\"traceEvents\":[\n";
     out << R"({"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"daxsim machine"}})";
     for (std::size_t i = 0; i < tracks_.size(); ++i)
-        out << fmt::format(",\n{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}", i + 1,
-                           json_quote(tracks_[i]));
+        out << fmt::format(
+            ",\n{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}",
+            i + 1, json_quote(tracks_[i]));
     for (const Event& e : events_) {
-        std::string line = fmt::format(",\n{{\"name\":{},\"ph\":\"{}\",\"pid\":1,\"tid\":{},\"ts\":{}", json_quote(e.name),
-                                       static_cast<char>(e.phase), e.tid, format_trace_ts(e.ts_ns));
+        std::string line =
+            fmt::format(",\n{{\"name\":{},\"ph\":\"{}\",\"pid\":1,\"tid\":{},\"ts\":{}", json_quote(e.name),
+                        static_cast<char>(e.phase), e.tid, format_trace_ts(e.ts_ns));
         switch (e.phase) {
-        case Phase::complete: line += fmt::format(",\"dur\":{}", format_trace_ts(e.dur_ns)); break;
-        case Phase::instant: line += ",\"s\":\"t\""; break;
-        case Phase::flow_end: line += fmt::format(",\"cat\":\"flow\",\"id\":{},\"bp\":\"e\"", e.id); break;
+        case Phase::complete:
+            line += fmt::format(",\"dur\":{}", format_trace_ts(e.dur_ns));
+            break;
+        case Phase::instant:
+            line += ",\"s\":\"t\"";
+            break;
+        case Phase::flow_end:
+            line += fmt::format(",\"cat\":\"flow\",\"id\":{},\"bp\":\"e\"", e.id);
+            break;
         case Phase::flow_begin:
-        case Phase::flow_step: line += fmt::format(",\"cat\":\"flow\",\"id\":{}", e.id); break;
+        case Phase::flow_step:
+            line += fmt::format(",\"cat\":\"flow\",\"id\":{}", e.id);
+            break;
         }
         if (!e.args.empty()) {
             line += ",\"args\":{";
             for (std::size_t i = 0; i < e.args.size(); ++i)
-                line += fmt::format("{}{}:{}", i ? "," : "", json_quote(e.args[i].key), json_quote(e.args[i].value));
+                line += fmt::format("{}{}:{}", i ? "," : "", json_quote(e.args[i].key),
+                                    json_quote(e.args[i].value));
             line += "}";
         }
         out << line << "}";

@@ -16,8 +16,8 @@ namespace daxsim::scenarios {
 
 class ChromeTraceWriter final : public Tracer {
   public:
-    void complete(const std::string& track, const std::string& name, std::uint64_t start_ns, std::uint64_t dur_ns,
-                  std::vector<TraceArg> args = {}) override;
+    void complete(const std::string& track, const std::string& name, std::uint64_t start_ns,
+                  std::uint64_t dur_ns, std::vector<TraceArg> args = {}) override;
     void instant(const std::string& track, const std::string& name, std::uint64_t at_ns,
                  std::vector<TraceArg> args = {}) override;
     void flow_begin(const std::string& track, std::uint64_t id, std::uint64_t at_ns) override;
@@ -29,7 +29,13 @@ class ChromeTraceWriter final : public Tracer {
     [[nodiscard]] std::size_t event_count() const { return events_.size(); }
 
   private:
-    enum class Phase : char { complete = 'X', instant = 'i', flow_begin = 's', flow_step = 't', flow_end = 'f' };
+    enum class Phase : char {
+        complete = 'X',
+        instant = 'i',
+        flow_begin = 's',
+        flow_step = 't',
+        flow_end = 'f'
+    };
     struct Event {
         Phase phase;
         unsigned tid;
@@ -42,7 +48,7 @@ class ChromeTraceWriter final : public Tracer {
     unsigned tid_of(const std::string& track);
 
     std::map<std::string, unsigned> tids_;
-    std::vector<std::string> tracks_;   // by tid - 1, in first-use order
+    std::vector<std::string> tracks_; // by tid - 1, in first-use order
     std::vector<Event> events_;
 };
 

@@ -28,12 +28,15 @@ struct RunArgs {
 };
 
 void print_diagnostics(const std::vector<Diagnostic>& errors) {
-    for (const auto& d : errors) fmt::print(stderr, "{}\n", d.format());
+    for (const auto& d : errors)
+        fmt::print(stderr, "{}\n", d.format());
 }
 
 int run_command(const RunArgs& args) {
     if (args.vcd) {
-        fmt::print(stderr, "daxsim: error: --vcd is not supported yet: the hardware models expose no signals to trace\n");
+        fmt::print(
+            stderr,
+            "daxsim: error: --vcd is not supported yet: the hardware models expose no signals to trace\n");
         return kExitInvalid;
     }
     auto file = load_scenario(args.file);
@@ -79,20 +82,24 @@ int daxsim_main(int argc, char** argv) {
     run->add_option("FILE", run_args.file, "scenario (YAML)")->required();
     run->add_option("--out", run_args.out, "write results.json and trace.json to DIR (created if missing)");
     run->add_option("--set", run_args.sets, "override a platform parameter KEY=VALUE (see `daxsim params`)")
-        ->expected(1)
+        ->allow_extra_args(false) // one KEY=VALUE per --set: `--set a=1 FILE` keeps FILE positional
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     run->add_option("--seed", run_args.seed, "seed (overrides the scenario's)");
     run->add_flag("--vcd", run_args.vcd, "write waves.vcd (not supported yet)");
     run->add_flag("--quiet", run_args.quiet, "no live dmesg or step echo; only the summary");
 
-    CLI::App* params = app.add_subcommand("params", "list every parameter key, its default, unit and meaning");
+    CLI::App* params =
+        app.add_subcommand("params", "list every parameter key, its default, unit and meaning");
 
     // Listed so that --help shows the whole contract; later builds implement them.
     std::vector<CLI::App*> later;
-    later.push_back(app.add_subcommand("sweep", "run a scenario over a parameter grid -> DIR/sweep.csv (not implemented in this build)"));
-    later.push_back(app.add_subcommand("calibrate", "simulated vs reference figures (not implemented in this build)"));
+    later.push_back(app.add_subcommand(
+        "sweep", "run a scenario over a parameter grid -> DIR/sweep.csv (not implemented in this build)"));
+    later.push_back(
+        app.add_subcommand("calibrate", "simulated vs reference figures (not implemented in this build)"));
     later.push_back(app.add_subcommand("bench", "simulation speed (not implemented in this build)"));
-    for (CLI::App* sub : later) sub->allow_extras();
+    for (CLI::App* sub : later)
+        sub->allow_extras();
 
     try {
         app.parse(argc, argv);

@@ -52,7 +52,8 @@ std::vector<std::string> errno_names() {
 Word subword(const Word& w, std::size_t from) {
     Word out;
     out.text = w.text.substr(from);
-    out.char_offsets.assign(w.char_offsets.begin() + static_cast<std::ptrdiff_t>(std::min(from, w.char_offsets.size())),
+    out.char_offsets.assign(w.char_offsets.begin() +
+                                static_cast<std::ptrdiff_t>(std::min(from, w.char_offsets.size())),
                             w.char_offsets.end());
     out.offset = w.offset_of(from);
     out.end_offset = w.end_offset;
@@ -87,7 +88,8 @@ bool check_kv_list(Ctx& ctx, const Word& w, std::span<const std::string_view> ke
         }
         const std::string value = item.substr(eq + 1);
         if (boolean_values ? (value != "0" && value != "1") : !parse_size(value).ok()) {
-            ctx.error(w.offset_of(start + eq + 1), fmt::format("bad value '{}' for {} '{}'", value, what, key),
+            ctx.error(w.offset_of(start + eq + 1),
+                      fmt::format("bad value '{}' for {} '{}'", value, what, key),
                       boolean_values ? "use 0 or 1" : "use a number");
             return false;
         }
@@ -107,12 +109,14 @@ bool check_dm_table(Ctx& ctx, const Word& w) {
         }
         for (std::size_t i = 0; i < 2; ++i)
             if (auto r = parse_uint(f[i].text); !r) {
-                ctx.error(f[i].offset, fmt::format("table {}: {}", i == 0 ? "START" : "LEN", r.error().message));
+                ctx.error(f[i].offset,
+                          fmt::format("table {}: {}", i == 0 ? "START" : "LEN", r.error().message));
                 return false;
             }
         auto dev_off = [&](std::size_t i) {
             if (!f[i].text.starts_with("/dev/")) {
-                ctx.error(f[i].offset, fmt::format("'{}' is not a device path", f[i].text), "name it as /dev/pmem0 or /dev/mapper/NAME");
+                ctx.error(f[i].offset, fmt::format("'{}' is not a device path", f[i].text),
+                          "name it as /dev/pmem0 or /dev/mapper/NAME");
                 return false;
             }
             if (auto r = parse_uint(f[i + 1].text); !r) {
@@ -123,13 +127,15 @@ bool check_dm_table(Ctx& ctx, const Word& w) {
         };
         if (f[2].text == "linear") {
             if (f.size() != 5) {
-                ctx.error(f.size() > 5 ? f[5].offset : line.end_offset, "linear takes DEV OFF", "START LEN linear DEV OFF");
+                ctx.error(f.size() > 5 ? f[5].offset : line.end_offset, "linear takes DEV OFF",
+                          "START LEN linear DEV OFF");
                 return false;
             }
             if (!dev_off(3)) return false;
         } else if (f[2].text == "striped") {
             if (f.size() < 5) {
-                ctx.error(line.end_offset, "striped takes N CHUNK DEV OFF ...", "START LEN striped N CHUNK DEV OFF ...");
+                ctx.error(line.end_offset, "striped takes N CHUNK DEV OFF ...",
+                          "START LEN striped N CHUNK DEV OFF ...");
                 return false;
             }
             auto n = parse_uint(f[3].text);
@@ -142,7 +148,8 @@ bool check_dm_table(Ctx& ctx, const Word& w) {
                 return false;
             }
             if (f.size() != 5 + 2 * n.value()) {
-                ctx.error(line.end_offset, fmt::format("striped {} needs {} DEV OFF pairs", n.value(), n.value()));
+                ctx.error(line.end_offset,
+                          fmt::format("striped {} needs {} DEV OFF pairs", n.value(), n.value()));
                 return false;
             }
             for (std::size_t i = 5; i < f.size(); i += 2)
@@ -158,12 +165,13 @@ bool check_dm_table(Ctx& ctx, const Word& w) {
     return true;
 }
 
-std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, std::size_t offset, std::span<const Word> words,
-                                           std::size_t end_offset);
+std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, std::size_t offset,
+                                           std::span<const Word> words, std::size_t end_offset);
 
 bool parse_xfs_io_command(Ctx& ctx, const Word& w, ParsedCommand& parent) {
     const Tokens t = tokenize_within(w);
-    for (const auto& e : t.errors) ctx.error(e.offset, e.message);
+    for (const auto& e : t.errors)
+        ctx.error(e.offset, e.message);
     if (!t.errors.empty()) return false;
     if (t.words.empty()) {
         ctx.error(w.offset, "empty xfs_io command", "e.g. -c \"pwrite 0 4k\"");
@@ -189,8 +197,8 @@ bool parse_xfs_io_command(Ctx& ctx, const Word& w, ParsedCommand& parent) {
 }
 
 // Checks one word against its kind and fills `out`; diagnostics point at the word.
-bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choices, const Word& w, std::string_view what,
-                 Value& out, ParsedCommand& cmd) {
+bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choices, const Word& w,
+                 std::string_view what, Value& out, ParsedCommand& cmd) {
     out.text = w.text;
     out.offset = w.offset;
     auto numeric = [&](const Result<std::uint64_t>& r) {
@@ -211,19 +219,24 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
         return true;
     case ArgKind::path:
         if (!w.text.starts_with("/")) {
-            ctx.error(w.offset, fmt::format("{} '{}' is not an absolute path", what, w.text), "paths start with '/'");
+            ctx.error(w.offset, fmt::format("{} '{}' is not an absolute path", what, w.text),
+                      "paths start with '/'");
             return false;
         }
         return true;
     case ArgKind::device:
         if (!w.text.starts_with("/dev/")) {
-            ctx.error(w.offset, fmt::format("{} '{}' is not a device", what, w.text), "devices are /dev/pmemN or /dev/mapper/NAME");
+            ctx.error(w.offset, fmt::format("{} '{}' is not a device", what, w.text),
+                      "devices are /dev/pmemN or /dev/mapper/NAME");
             return false;
         }
         return true;
-    case ArgKind::size: return numeric(parse_size(w.text));
-    case ArgKind::number: return numeric(parse_uint(w.text));
-    case ArgKind::duration: return numeric(parse_duration_ns(w.text));
+    case ArgKind::size:
+        return numeric(parse_size(w.text));
+    case ArgKind::number:
+        return numeric(parse_uint(w.text));
+    case ArgKind::duration:
+        return numeric(parse_duration_ns(w.text));
     case ArgKind::byte:
         if (!numeric(parse_uint(w.text))) return false;
         if (out.number > 0xff) {
@@ -248,22 +261,26 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
             return false;
         }
         return true;
-    case ArgKind::choice: return check_choice(ctx, w, choices, what);
+    case ArgKind::choice:
+        return check_choice(ctx, w, choices, what);
     case ArgKind::namespace_dev:
         if (!std::regex_match(w.text, std::regex(R"(namespace[0-9]+\.[0-9]+)"))) {
-            ctx.error(w.offset, fmt::format("'{}' is not a namespace name", w.text), "namespaces are named namespaceR.N, e.g. namespace0.0");
+            ctx.error(w.offset, fmt::format("'{}' is not a namespace name", w.text),
+                      "namespaces are named namespaceR.N, e.g. namespace0.0");
             return false;
         }
         return true;
     case ArgKind::dimm:
         if (!std::regex_match(w.text, std::regex(R"(nmem[0-9]+)"))) {
-            ctx.error(w.offset, fmt::format("'{}' is not a DIMM name", w.text), "DIMMs are named nmemN, e.g. nmem0");
+            ctx.error(w.offset, fmt::format("'{}' is not a DIMM name", w.text),
+                      "DIMMs are named nmemN, e.g. nmem0");
             return false;
         }
         return true;
     case ArgKind::region:
         if (!std::regex_match(w.text, std::regex(R"((region)?[0-9]+)"))) {
-            ctx.error(w.offset, fmt::format("'{}' is not a region name", w.text), "regions are named regionN, e.g. region0");
+            ctx.error(w.offset, fmt::format("'{}' is not a region name", w.text),
+                      "regions are named regionN, e.g. region0");
             return false;
         }
         if (!w.text.starts_with("region")) out.text = "region" + w.text;
@@ -281,7 +298,8 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
         return check_kv_list(ctx, w, keys, false, "-b option");
     }
     case ArgKind::mount_options: {
-        constexpr std::array<std::string_view, 8> opts{"dax", "dax=always", "dax=never", "dax=inode", "ro", "rw", "norecovery", "defaults"};
+        constexpr std::array<std::string_view, 8> opts{"dax", "dax=always", "dax=never",  "dax=inode",
+                                                       "ro",  "rw",         "norecovery", "defaults"};
         std::size_t start = 0;
         while (start <= w.text.size()) {
             std::size_t comma = w.text.find(',', start);
@@ -298,11 +316,14 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
         return true;
     }
     case ArgKind::sysctl_assign: {
-        constexpr std::array<std::string_view, 2> keys{"vm.memory_failure_early_kill", "vm.memory_failure_recovery"};
+        constexpr std::array<std::string_view, 2> keys{"vm.memory_failure_early_kill",
+                                                       "vm.memory_failure_recovery"};
         return check_kv_list(ctx, w, keys, true, "sysctl");
     }
-    case ArgKind::dm_table: return check_dm_table(ctx, w);
-    case ArgKind::xfs_io_command: return parse_xfs_io_command(ctx, w, cmd);
+    case ArgKind::dm_table:
+        return check_dm_table(ctx, w);
+    case ArgKind::xfs_io_command:
+        return parse_xfs_io_command(ctx, w, cmd);
     case ArgKind::metric_value: {
         auto r = parse_metric_value(w.text);
         if (!r) {
@@ -316,25 +337,28 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
     return true;
 }
 
-std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, std::size_t offset, std::span<const Word> words,
-                                           std::size_t end_offset) {
+std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, std::size_t offset,
+                                           std::span<const Word> words, std::size_t end_offset) {
     ParsedCommand cmd;
     cmd.spec = &spec;
     cmd.offset = offset;
     const bool before = ctx.failed;
     ctx.failed = false;
     std::vector<std::string_view> option_names;
-    for (const auto& o : spec.options) option_names.push_back(o.name);
+    for (const auto& o : spec.options)
+        option_names.push_back(o.name);
     std::vector<const Word*> positional;
     for (std::size_t i = 0; i < words.size(); ++i) {
         const Word& w = words[i];
-        const bool looks_like_option = w.text.size() > 1 && w.text[0] == '-' && !std::isdigit(static_cast<unsigned char>(w.text[1]));
+        const bool looks_like_option =
+            w.text.size() > 1 && w.text[0] == '-' && !std::isdigit(static_cast<unsigned char>(w.text[1]));
         if (looks_like_option) {
             const std::size_t eq = w.text.starts_with("--") ? w.text.find('=') : std::string::npos;
             const std::string name = w.text.substr(0, eq);
             const OptionSpec* o = nullptr;
             for (const auto& candidate : spec.options)
-                if (candidate.name == name || (!candidate.alias.empty() && candidate.alias == name)) o = &candidate;
+                if (candidate.name == name || (!candidate.alias.empty() && candidate.alias == name))
+                    o = &candidate;
             if (!o) {
                 std::string hint = did_you_mean(name, option_names);
                 if (hint.empty()) hint = fmt::format("usage: {}", spec.usage);
@@ -348,6 +372,7 @@ std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, st
             }
             Value v;
             v.offset = w.offset;
+            v.option_offset = w.offset;
             if (!o->takes_value) {
                 if (eq != std::string::npos) {
                     ctx.error(w.offset_of(eq), fmt::format("option '{}' takes no value", name));
@@ -362,11 +387,14 @@ std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, st
             } else if (i + 1 < words.size()) {
                 value_word = words[++i];
             } else {
-                ctx.error(w.offset, fmt::format("option '{}' needs a value", name), fmt::format("usage: {}", spec.usage));
+                ctx.error(w.offset, fmt::format("option '{}' needs a value", name),
+                          fmt::format("usage: {}", spec.usage));
                 continue;
             }
-            if (parse_value(ctx, o->kind, o->choices, value_word, fmt::format("{} value", name), v, cmd))
+            if (parse_value(ctx, o->kind, o->choices, value_word, fmt::format("{} value", name), v, cmd)) {
+                v.option_offset = w.offset;
                 cmd.options[key].push_back(std::move(v));
+            }
             continue;
         }
         if (const std::size_t eq = w.text.find('='); eq != std::string::npos && !spec.keyvals.empty()) {
@@ -386,16 +414,19 @@ std::optional<ParsedCommand> parse_command(Ctx& ctx, const CommandSpec& spec, st
         positional.push_back(&w);
     }
     std::size_t required = 0;
-    for (const auto& a : spec.args) required += a.optional ? 0 : 1;
+    for (const auto& a : spec.args)
+        required += a.optional ? 0 : 1;
     for (std::size_t i = 0; i < positional.size(); ++i) {
         if (i >= spec.args.size() && !spec.variadic) {
-            ctx.error(positional[i]->offset, fmt::format("unexpected argument '{}' for '{}'", positional[i]->text, spec.name),
+            ctx.error(positional[i]->offset,
+                      fmt::format("unexpected argument '{}' for '{}'", positional[i]->text, spec.name),
                       fmt::format("usage: {}", spec.usage));
             break;
         }
         const ArgSpec& a = spec.args[std::min(i, spec.args.size() - 1)];
         Value v;
-        if (parse_value(ctx, a.kind, a.choices, *positional[i], a.name, v, cmd)) cmd.args.push_back(std::move(v));
+        if (parse_value(ctx, a.kind, a.choices, *positional[i], a.name, v, cmd))
+            cmd.args.push_back(std::move(v));
     }
     if (positional.size() < required) {
         std::vector<std::string_view> missing;
@@ -423,7 +454,8 @@ bool valid_task_name(std::string_view name) {
 std::optional<Step> parse_step(const StepSource& source, std::size_t index, std::vector<Diagnostic>& errors) {
     Ctx ctx{source, errors};
     const Tokens t = tokenize(source.text);
-    for (const auto& e : t.errors) ctx.error(e.offset, e.message);
+    for (const auto& e : t.errors)
+        ctx.error(e.offset, e.message);
     if (!t.errors.empty()) return std::nullopt;
     Step step;
     step.source = source;
@@ -450,7 +482,7 @@ std::optional<Step> parse_step(const StepSource& source, std::size_t index, std:
     const Word& cmd = words.front();
     std::string name = cmd.text;
     std::size_t consumed = 1;
-    std::vector<std::string_view> top;   // first words, for did-you-mean
+    std::vector<std::string_view> top; // first words, for did-you-mean
     for (const auto& s : command_specs()) {
         const std::string_view first = s.name.substr(0, s.name.find(' '));
         if (std::find(top.begin(), top.end(), first) == top.end()) top.push_back(first);
@@ -483,7 +515,9 @@ std::optional<Step> parse_step(const StepSource& source, std::size_t index, std:
     if (!spec) {
         std::string hint = did_you_mean(cmd.text, top);
         for (const auto& s : xfs_io_command_specs())
-            if (s.name == cmd.text) hint = fmt::format("'{}' is an xfs_io command: xfs_io -c \"{} ...\" FILE", cmd.text, cmd.text);
+            if (s.name == cmd.text)
+                hint =
+                    fmt::format("'{}' is an xfs_io command: xfs_io -c \"{} ...\" FILE", cmd.text, cmd.text);
         ctx.error(cmd.offset, fmt::format("unknown command '{}'", cmd.text), hint);
         return std::nullopt;
     }
@@ -500,7 +534,8 @@ std::optional<Step> parse_step(const StepSource& source, std::size_t index, std:
     if (!parsed) return std::nullopt;
     step.command = std::move(*parsed);
     if (name == "xfs_io" && step.command.subcommands.empty()) {
-        ctx.error(source.text.size(), "xfs_io needs at least one -c \"CMD\"", "usage: xfs_io [-f] -c \"CMD\" ... FILE");
+        ctx.error(source.text.size(), "xfs_io needs at least one -c \"CMD\"",
+                  "usage: xfs_io [-f] -c \"CMD\" ... FILE");
         return std::nullopt;
     }
     return step;

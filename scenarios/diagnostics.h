@@ -18,7 +18,7 @@ namespace daxsim::scenarios {
 struct Diagnostic {
     SourceLocation where;
     std::string message;
-    std::string hint;   // empty: no hint line
+    std::string hint; // empty: no hint line
 
     // "FILE:LINE:COL: error: what" and, when there is a hint, "\nhint: ...". A location without a line
     // prints as "FILE: error: what"; without a file as "daxsim: error: what".
@@ -26,11 +26,10 @@ struct Diagnostic {
 };
 
 // Either a value or the diagnostic that explains why there is none.
-template <class T>
-class [[nodiscard]] Result {
+template <class T> class [[nodiscard]] Result {
   public:
-    Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit on purpose, like expected
-    Result(Diagnostic error) : v_(std::move(error)) {}   // NOLINT
+    Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit on purpose, like expected
+    Result(Diagnostic error) : v_(std::move(error)) {} // NOLINT
     [[nodiscard]] bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
     [[nodiscard]] T& value() { return std::get<0>(v_); }
@@ -41,7 +40,7 @@ class [[nodiscard]] Result {
     std::variant<T, Diagnostic> v_;
 };
 
-// Levenshtein distance (insert, delete, substitute cost 1).
+// Edit distance: insert, delete, substitute and swap two adjacent characters each cost 1.
 [[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` when it is close enough to be a plausible typo (distance at most

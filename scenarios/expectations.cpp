@@ -20,24 +20,33 @@ namespace k = daxsim::kernel;
 
 std::string signal_name(int sig) {
     switch (sig) {
-    case k::SIGBUS: return "SIGBUS";
-    case k::SIGKILL: return "SIGKILL";
-    case k::SIGSEGV: return "SIGSEGV";
-    default: return fmt::format("signal {}", sig);
+    case k::SIGBUS:
+        return "SIGBUS";
+    case k::SIGKILL:
+        return "SIGKILL";
+    case k::SIGSEGV:
+        return "SIGSEGV";
+    default:
+        return fmt::format("signal {}", sig);
     }
 }
 
 std::string si_code_name(int code) {
     switch (code) {
-    case k::BUS_MCEERR_AR: return "BUS_MCEERR_AR";
-    case k::BUS_MCEERR_AO: return "BUS_MCEERR_AO";
-    case k::BUS_ADRERR: return "BUS_ADRERR";
-    default: return fmt::format("code {}", code);
+    case k::BUS_MCEERR_AR:
+        return "BUS_MCEERR_AR";
+    case k::BUS_MCEERR_AO:
+        return "BUS_MCEERR_AO";
+    case k::BUS_ADRERR:
+        return "BUS_ADRERR";
+    default:
+        return fmt::format("code {}", code);
     }
 }
 
 std::string describe(const k::siginfo& si) {
-    return fmt::format("{} {} addr={:#x} lsb={}", signal_name(si.si_signo), si_code_name(si.si_code), si.si_addr, si.si_addr_lsb);
+    return fmt::format("{} {} addr={:#x} lsb={}", signal_name(si.si_signo), si_code_name(si.si_code),
+                       si.si_addr, si.si_addr_lsb);
 }
 
 // The whole file (or [off, off+len)) read through pread by a fresh task, as `cat` would.
@@ -47,7 +56,8 @@ struct ReadBack {
     std::uint64_t err_at = 0;
 };
 
-ReadBack read_file(k::Kernel& kern, const std::string& path, std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
+ReadBack read_file(k::Kernel& kern, const std::string& path,
+                   std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
     ReadBack out;
     k::task_struct* t = k::sys_spawn(kern, "expect");
     const int fd = k::sys_open(kern, t, path, k::O_RDONLY);
@@ -90,13 +100,16 @@ BlockMap block_map(k::Kernel& kern, const std::string& path, std::uint64_t off, 
     k::task_struct* t = k::sys_spawn(kern, "expect");
     const int fd = k::sys_open(kern, t, path, k::O_RDONLY);
     std::vector<k::fiemap_extent> extents;
-    if (fd < 0) out.err = -fd;
-    else if (const int r = k::sys_ioctl_fiemap(kern, t, fd, &extents); r < 0) out.err = -r;
+    if (fd < 0)
+        out.err = -fd;
+    else if (const int r = k::sys_ioctl_fiemap(kern, t, fd, &extents); r < 0)
+        out.err = -r;
     if (!t->exited) k::do_exit(kern, t, 0);
     for (std::uint64_t pos = off; pos < off + len; pos += k::PAGE_SIZE) {
         std::optional<std::uint64_t> phys;
         for (const auto& e : extents)
-            if (pos >= e.fe_logical && pos < e.fe_logical + e.fe_length) phys = e.fe_physical + (pos - e.fe_logical);
+            if (pos >= e.fe_logical && pos < e.fe_logical + e.fe_length)
+                phys = e.fe_physical + (pos - e.fe_logical);
         out.blocks.push_back(phys);
     }
     return out;
@@ -142,7 +155,8 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
     auto prev_summary = [&] {
         if (!prev) return std::string("no step ran before it");
         if (prev->outcome == "ok") return fmt::format("line {} succeeded", prev->line);
-        if (prev->outcome == "signalled") return fmt::format("line {} was killed: {}", prev->line, prev->detail);
+        if (prev->outcome == "signalled")
+            return fmt::format("line {} was killed: {}", prev->line, prev->detail);
         return fmt::format("line {} failed with {}: {}", prev->line, prev->error, prev->detail);
     };
     if (n == "expect ok") return result(prev && prev->outcome == "ok", prev_summary());
@@ -157,7 +171,8 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         if (prev)
             for (const auto& line : prev->output)
                 if (std::regex_search(line, re)) return result(true, line);
-        return result(false, prev ? fmt::format("no line of line {}'s {} output lines matches", prev->line, prev->output.size())
+        return result(false, prev ? fmt::format("no line of line {}'s {} output lines matches", prev->line,
+                                                prev->output.size())
                                   : "no step ran before it");
     }
     if (n == "expect dmesg") {
@@ -171,18 +186,22 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         k::task_struct* t = k::find_task_any(kern, name);
         if (!t) return result(false, fmt::format("no task named '{}' ever ran", name));
         std::vector<std::string> got;
-        for (const auto& si : t->signals) got.push_back(describe(si));
+        for (const auto& si : t->signals)
+            got.push_back(describe(si));
         const std::string received = got.empty() ? "no signal" : fmt::format("{}", fmt::join(got, "; "));
         if (n == "expect no-signal") return result(t->signals.empty(), received);
         if (n == "expect killed")
             return result(t->killed_by.has_value(),
-                          t->killed_by ? fmt::format("killed by {}", signal_name(*t->killed_by)) : (t->exited ? "exited" : "alive"));
+                          t->killed_by ? fmt::format("killed by {}", signal_name(*t->killed_by))
+                                       : (t->exited ? "exited" : "alive"));
         if (n == "expect alive") return result(!t->exited, t->exited ? "not alive" : "alive");
         const std::string& want_sig = c.args[1].text;
         for (const auto& si : t->signals) {
             if (signal_name(si.si_signo) != want_sig) continue;
             if (c.args.size() > 2 && si_code_name(si.si_code) != c.args[2].text) continue;
-            if (const Value* lsb = c.keyval("lsb"); lsb && static_cast<std::uint64_t>(si.si_addr_lsb) != lsb->number) continue;
+            if (const Value* lsb = c.keyval("lsb");
+                lsb && static_cast<std::uint64_t>(si.si_addr_lsb) != lsb->number)
+                continue;
             if (const Value* addr = c.keyval("addr"); addr && si.si_addr != addr->number) continue;
             return result(true, describe(si));
         }
@@ -190,30 +209,43 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
     }
     if (n == "expect shutdown") {
         const bool down = k::fs_is_shutdown(kern, c.args[0].text);
-        return result(down, down ? "shut down" : (k::fs_is_mounted(kern, c.args[0].text) ? "mounted and not shut down" : "not mounted"));
+        return result(down, down ? "shut down"
+                                 : (k::fs_is_mounted(kern, c.args[0].text) ? "mounted and not shut down"
+                                                                           : "not mounted"));
     }
     if (n == "expect mounted") {
         const bool mounted = k::fs_is_mounted(kern, c.args[0].text);
-        return result(mounted, mounted ? (k::fs_is_shutdown(kern, c.args[0].text) ? "mounted (shut down)" : "mounted") : "not mounted");
+        return result(mounted,
+                      mounted ? (k::fs_is_shutdown(kern, c.args[0].text) ? "mounted (shut down)" : "mounted")
+                              : "not mounted");
     }
     if (n == "expect data") {
         const std::uint64_t off = c.args[1].number, len = c.args[2].number;
         const auto want = static_cast<std::byte>(c.args[3].number);
         const ReadBack rb = read_file(kern, c.args[0].text, std::pair{off, len});
-        if (rb.err) return result(false, fmt::format("read failed at offset {}: {}", rb.err_at, strerror_text(rb.err)));
-        if (rb.data.size() < len) return result(false, fmt::format("file ends at offset {}", off + rb.data.size()));
+        if (rb.err)
+            return result(false,
+                          fmt::format("read failed at offset {}: {}", rb.err_at, strerror_text(rb.err)));
+        if (rb.data.size() < len)
+            return result(false, fmt::format("file ends at offset {}", off + rb.data.size()));
         for (std::size_t i = 0; i < rb.data.size(); ++i)
             if (rb.data[i] != want)
-                return result(false, fmt::format("byte at offset {} is {:#04x}, expected {:#04x}", off + i,
-                                                 static_cast<unsigned>(rb.data[i]), static_cast<unsigned>(want)));
+                return result(false,
+                              fmt::format("byte at offset {} is {:#04x}, expected {:#04x}", off + i,
+                                          static_cast<unsigned>(rb.data[i]), static_cast<unsigned>(want)));
         return result(true, fmt::format("{} bytes of {:#04x}", len, static_cast<unsigned>(want)));
     }
     if (n == "expect same") {
         const ReadBack a = read_file(kern, c.args[0].text, std::nullopt);
         const ReadBack b = read_file(kern, c.args[1].text, std::nullopt);
-        if (a.err) return result(false, fmt::format("{}: read failed at offset {}: {}", c.args[0].text, a.err_at, strerror_text(a.err)));
-        if (b.err) return result(false, fmt::format("{}: read failed at offset {}: {}", c.args[1].text, b.err_at, strerror_text(b.err)));
-        if (a.data.size() != b.data.size()) return result(false, fmt::format("sizes differ: {} and {}", a.data.size(), b.data.size()));
+        if (a.err)
+            return result(false, fmt::format("{}: read failed at offset {}: {}", c.args[0].text, a.err_at,
+                                             strerror_text(a.err)));
+        if (b.err)
+            return result(false, fmt::format("{}: read failed at offset {}: {}", c.args[1].text, b.err_at,
+                                             strerror_text(b.err)));
+        if (a.data.size() != b.data.size())
+            return result(false, fmt::format("sizes differ: {} and {}", a.data.size(), b.data.size()));
         for (std::size_t i = 0; i < a.data.size(); ++i)
             if (a.data[i] != b.data[i]) return result(false, fmt::format("first difference at offset {}", i));
         return result(true, fmt::format("{} identical bytes", a.data.size()));
@@ -235,7 +267,8 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         if (n == "expect shared") {
             for (std::size_t i = 0; i < a.blocks.size(); ++i)
                 if (!a.blocks[i] || a.blocks[i] != b.blocks[i])
-                    return result(false, fmt::format("block at offset {} is not shared", off + i * k::PAGE_SIZE));
+                    return result(false,
+                                  fmt::format("block at offset {} is not shared", off + i * k::PAGE_SIZE));
             return result(true, fmt::format("{} blocks shared", a.blocks.size()));
         }
         std::set<std::uint64_t> mine;
@@ -243,7 +276,8 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
             if (p) mine.insert(*p);
         for (std::size_t i = 0; i < b.blocks.size(); ++i)
             if (b.blocks[i] && mine.count(*b.blocks[i]))
-                return result(false, fmt::format("{} block at offset {} is shared (physical {:#x})", f2, off + i * k::PAGE_SIZE, *b.blocks[i]));
+                return result(false, fmt::format("{} block at offset {} is shared (physical {:#x})", f2,
+                                                 off + i * k::PAGE_SIZE, *b.blocks[i]));
         return result(true, "no block shared");
     }
     if (n == "expect badblocks") {
@@ -251,7 +285,8 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         const auto bad = k::ndctl_badblocks(kern, c.args[0].text, &err);
         if (err) return result(false, fmt::format("{}: {}", c.args[0].text, strerror_text(err)));
         std::uint64_t count = 0;
-        for (const auto& b : bad) count += b.length;
+        for (const auto& b : bad)
+            count += b.length;
         return result(count == c.args[1].number, fmt::format("{} bad blocks", count));
     }
     if (n == "expect metric") {
@@ -260,11 +295,13 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         const auto it = metrics.find(name);
         if (it == metrics.end()) {
             std::vector<std::string> names;
-            for (const auto& [key, v] : metrics) names.push_back(key);
+            for (const auto& [key, v] : metrics)
+                names.push_back(key);
             const std::string hint = did_you_mean(name, names);
             return result(false, fmt::format("no metric '{}'{}", name, hint.empty() ? "" : "; " + hint));
         }
-        return result(compare(it->second, c.args[1].text, c.args[2].real), fmt::format("{} = {}", name, format_number(it->second)));
+        return result(compare(it->second, c.args[1].text, c.args[2].real),
+                      fmt::format("{} = {}", name, format_number(it->second)));
     }
     return result(false, fmt::format("'{}' is not implemented", n));
 }

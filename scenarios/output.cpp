@@ -17,7 +17,8 @@ nlohmann::ordered_json metric_value(double v) {
 }
 
 // The layers of the failure path in the order a failure crosses them (DESIGN.md Flow 1).
-constexpr std::array<std::string_view, 7> kLayers{"hardware", "mce", "memory_failure", "pmem", "dax_holder", "xfs_rmap", "signal"};
+constexpr std::array<std::string_view, 7> kLayers{"hardware",   "mce",      "memory_failure", "pmem",
+                                                  "dax_holder", "xfs_rmap", "signal"};
 
 } // namespace
 
@@ -27,7 +28,8 @@ nlohmann::ordered_json results_json(const RunRecord& run) {
     j["daxsim_version"] = DAXSIM_VERSION;
     j["seed"] = run.seed;
     j["parameters"] = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : run.parameters) j["parameters"][k] = v;
+    for (const auto& [k, v] : run.parameters)
+        j["parameters"][k] = v;
     j["status"] = run.passed() ? "pass" : "fail";
     if (!run.error.empty()) j["error"] = run.error;
     j["steps"] = nlohmann::ordered_json::array();
@@ -46,12 +48,16 @@ nlohmann::ordered_json results_json(const RunRecord& run) {
     }
     j["expectations"] = nlohmann::ordered_json::array();
     for (const auto& e : run.expectations)
-        j["expectations"].push_back(
-            {{"line", e.line}, {"text", e.text}, {"outcome", e.pass ? "pass" : "fail"}, {"detail", e.detail}});
+        j["expectations"].push_back({{"line", e.line},
+                                     {"text", e.text},
+                                     {"outcome", e.pass ? "pass" : "fail"},
+                                     {"detail", e.detail}});
     j["metrics"] = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : run.metrics) j["metrics"][k] = metric_value(v);   // std::map: sorted
+    for (const auto& [k, v] : run.metrics)
+        j["metrics"][k] = metric_value(v); // std::map: sorted
     j["layers"] = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : run.layers) j["layers"][k] = v;
+    for (const auto& [k, v] : run.layers)
+        j["layers"][k] = v;
     j["dmesg"] = run.dmesg;
     return j;
 }
@@ -64,17 +70,20 @@ std::string format_summary(const RunRecord& run) {
             out += fmt::format("{}:{}: step failed: {}: {}\n", run.file, s.line, s.text,
                                s.detail.empty() ? s.error : s.detail);
     for (const auto& e : run.expectations)
-        if (!e.pass) out += fmt::format("{}:{}: expectation failed: {}: {}\n", run.file, e.line, e.text, e.detail);
+        if (!e.pass)
+            out += fmt::format("{}:{}: expectation failed: {}: {}\n", run.file, e.line, e.text, e.detail);
     std::uint64_t total = 0;
-    for (const auto& [k, v] : run.layers) total += v;
+    for (const auto& [k, v] : run.layers)
+        total += v;
     if (total > 0) {
         out += "failure path (simulated time per layer):\n";
         for (const auto layer : kLayers) {
             const auto it = run.layers.find(std::string(layer));
             out += fmt::format("  {:<16} {:>12} ns\n", layer, it == run.layers.end() ? 0 : it->second);
         }
-        for (const auto& [k, v] : run.layers)   // layers the kernel reports beyond the known seven
-            if (std::find(kLayers.begin(), kLayers.end(), k) == kLayers.end()) out += fmt::format("  {:<16} {:>12} ns\n", k, v);
+        for (const auto& [k, v] : run.layers) // layers the kernel reports beyond the known seven
+            if (std::find(kLayers.begin(), kLayers.end(), k) == kLayers.end())
+                out += fmt::format("  {:<16} {:>12} ns\n", k, v);
     }
     return out;
 }

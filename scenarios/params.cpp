@@ -19,8 +19,7 @@ std::string format_size(std::uint64_t v) {
     return fmt::format("{}B", v);
 }
 
-template <class Field>
-ParamSpec size_param(std::string_view key, std::string_view meaning, Field field) {
+template <class Field> ParamSpec size_param(std::string_view key, std::string_view meaning, Field field) {
     return ParamSpec{key, "B", meaning,
                      [field](MachineConfig& c, std::string_view v) -> std::string {
                          auto r = parse_size(v);
@@ -31,15 +30,13 @@ ParamSpec size_param(std::string_view key, std::string_view meaning, Field field
                      [field](const MachineConfig& c) { return format_size(field(c)); }};
 }
 
-template <class Field>
-ParamSpec address_param(std::string_view key, std::string_view meaning, Field field) {
+template <class Field> ParamSpec address_param(std::string_view key, std::string_view meaning, Field field) {
     ParamSpec p = size_param(key, meaning, field);
     p.get = [field](const MachineConfig& c) { return fmt::format("{:#x}", field(c)); };
     return p;
 }
 
-template <class Field>
-ParamSpec duration_param(std::string_view key, std::string_view meaning, Field field) {
+template <class Field> ParamSpec duration_param(std::string_view key, std::string_view meaning, Field field) {
     return ParamSpec{key, "ns", meaning,
                      [field](MachineConfig& c, std::string_view v) -> std::string {
                          auto r = parse_duration_ns(v);
@@ -50,8 +47,7 @@ ParamSpec duration_param(std::string_view key, std::string_view meaning, Field f
                      [field](const MachineConfig& c) { return fmt::format("{}ns", field(c)); }};
 }
 
-template <class Field>
-ParamSpec count_param(std::string_view key, std::string_view meaning, Field field) {
+template <class Field> ParamSpec count_param(std::string_view key, std::string_view meaning, Field field) {
     return ParamSpec{key, "count", meaning,
                      [field](MachineConfig& c, std::string_view v) -> std::string {
                          auto r = parse_uint(v);
@@ -63,21 +59,23 @@ ParamSpec count_param(std::string_view key, std::string_view meaning, Field fiel
                      [field](const MachineConfig& c) { return fmt::format("{}", field(c)); }};
 }
 
-template <class Field>
-ParamSpec bool_param(std::string_view key, std::string_view meaning, Field field) {
+template <class Field> ParamSpec bool_param(std::string_view key, std::string_view meaning, Field field) {
     return ParamSpec{key, "0|1", meaning,
                      [field](MachineConfig& c, std::string_view v) -> std::string {
-                         if (v == "1" || v == "true") field(c) = true;
-                         else if (v == "0" || v == "false") field(c) = false;
-                         else return fmt::format("'{}' is not 0 or 1", v);
+                         if (v == "1" || v == "true")
+                             field(c) = true;
+                         else if (v == "0" || v == "false")
+                             field(c) = false;
+                         else
+                             return fmt::format("'{}' is not 0 or 1", v);
                          return {};
                      },
                      [field](const MachineConfig& c) { return field(c) ? "1" : "0"; }};
 }
 
 template <class Enum, class Field>
-ParamSpec choice_param(std::string_view key, std::string_view meaning, std::vector<std::pair<std::string_view, Enum>> choices,
-                       Field field) {
+ParamSpec choice_param(std::string_view key, std::string_view meaning,
+                       std::vector<std::pair<std::string_view, Enum>> choices, Field field) {
     return ParamSpec{key, "", meaning,
                      [field, choices](MachineConfig& c, std::string_view v) -> std::string {
                          std::vector<std::string_view> names;
@@ -100,91 +98,119 @@ ParamSpec choice_param(std::string_view key, std::string_view meaning, std::vect
 std::vector<ParamSpec> make_registry() {
     using kernel::DmNotifyFailure;
     std::vector<ParamSpec> r;
-    r.push_back(count_param("dimm.count", "PMEM DIMMs in the machine",
-                            [](auto& c) -> auto& { return c.platform.dimm_count; }));
-    r.push_back(size_param("dimm.capacity", "persistent capacity of each DIMM",
-                           [](auto& c) -> auto& { return c.platform.dimm.capacity_bytes; }));
-    r.push_back(duration_param("dimm.read_latency", "media read latency per XPLine",
-                               [](auto& c) -> auto& { return c.platform.dimm.read_latency_ns; }));
-    r.push_back(duration_param("dimm.write_latency", "media write latency per XPLine",
-                               [](auto& c) -> auto& { return c.platform.dimm.write_latency_ns; }));
-    r.push_back(size_param("dimm.line_size", "media access and poison granularity (XPLine)",
-                           [](auto& c) -> auto& { return c.platform.dimm.line_bytes; }));
-    r.push_back(size_param("dimm.label_size", "label storage area of each DIMM (namespace labels)",
-                           [](auto& c) -> auto& { return c.platform.dimm.label_bytes; }));
-    r.push_back(count_param("interleave.ways", "DIMMs per interleave set (each set is one region)",
-                            [](auto& c) -> auto& { return c.platform.interleave.ways; }));
-    r.push_back(size_param("interleave.granularity", "bytes placed on one DIMM before moving to the next",
-                           [](auto& c) -> auto& { return c.platform.interleave.granularity_bytes; }));
+    r.push_back(count_param(
+        "dimm.count", "PMEM DIMMs in the machine", [](auto& c) -> auto& { return c.platform.dimm_count; }));
+    r.push_back(size_param(
+        "dimm.capacity", "persistent capacity of each DIMM",
+        [](auto& c) -> auto& { return c.platform.dimm.capacity_bytes; }));
+    r.push_back(duration_param(
+        "dimm.read_latency", "media read latency per XPLine",
+        [](auto& c) -> auto& { return c.platform.dimm.read_latency_ns; }));
+    r.push_back(duration_param(
+        "dimm.write_latency", "media write latency per XPLine",
+        [](auto& c) -> auto& { return c.platform.dimm.write_latency_ns; }));
+    r.push_back(size_param(
+        "dimm.line_size", "media access and poison granularity (XPLine)",
+        [](auto& c) -> auto& { return c.platform.dimm.line_bytes; }));
+    r.push_back(size_param(
+        "dimm.label_size", "label storage area of each DIMM (namespace labels)",
+        [](auto& c) -> auto& { return c.platform.dimm.label_bytes; }));
+    r.push_back(count_param(
+        "interleave.ways", "DIMMs per interleave set (each set is one region)",
+        [](auto& c) -> auto& { return c.platform.interleave.ways; }));
+    r.push_back(size_param(
+        "interleave.granularity", "bytes placed on one DIMM before moving to the next",
+        [](auto& c) -> auto& { return c.platform.interleave.granularity_bytes; }));
     r.push_back(choice_param<platform::Persistence>(
         "persistence", "persistence domain: adr (WPQ) or eadr (caches too)",
         {{"adr", platform::Persistence::adr}, {"eadr", platform::Persistence::eadr}},
         [](auto& c) -> auto& { return c.platform.persistence; }));
-    r.push_back(count_param("cpu.count", "CPU cores", [](auto& c) -> auto& { return c.platform.cpu.count; }));
-    r.push_back(size_param("cpu.cache_size", "shared last-level cache",
-                           [](auto& c) -> auto& { return c.platform.cpu.cache_bytes; }));
-    r.push_back(count_param("cpu.cache_ways", "cache associativity",
-                            [](auto& c) -> auto& { return c.platform.cpu.cache_ways; }));
-    r.push_back(duration_param("cpu.cache_hit_latency", "cache hit latency",
-                               [](auto& c) -> auto& { return c.platform.cpu.cache_hit_ns; }));
-    r.push_back(duration_param("mc.frontend_latency", "memory controller decode and idle queueing",
-                               [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));
-    r.push_back(address_param("platform.pmem_base", "SPA of the first persistent-memory range (1 GiB aligned)",
-                              [](auto& c) -> auto& { return c.platform.pmem_spa_base; }));
+    r.push_back(count_param(
+        "cpu.count", "CPU cores", [](auto& c) -> auto& { return c.platform.cpu.count; }));
+    r.push_back(size_param(
+        "cpu.cache_size", "shared last-level cache",
+        [](auto& c) -> auto& { return c.platform.cpu.cache_bytes; }));
+    r.push_back(count_param(
+        "cpu.cache_ways", "cache associativity", [](auto& c) -> auto& { return c.platform.cpu.cache_ways; }));
+    r.push_back(duration_param(
+        "cpu.cache_hit_latency", "cache hit latency",
+        [](auto& c) -> auto& { return c.platform.cpu.cache_hit_ns; }));
+    r.push_back(duration_param(
+        "mc.frontend_latency", "memory controller decode and idle queueing",
+        [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));
+    r.push_back(address_param(
+        "platform.pmem_base", "SPA of the first persistent-memory range (1 GiB aligned)",
+        [](auto& c) -> auto& { return c.platform.pmem_spa_base; }));
     r.push_back(choice_param<DmNotifyFailure>(
-        "dm.notify_failure", "device-mapper failure notification: forward (fsdax-rmap series) or upstream (fallback)",
+        "dm.notify_failure",
+        "device-mapper failure notification: forward (fsdax-rmap series) or upstream (fallback)",
         {{"forward", DmNotifyFailure::forward}, {"upstream", DmNotifyFailure::upstream}},
         [](auto& c) -> auto& { return c.kernel.dm_notify_failure; }));
-    r.push_back(bool_param("vm.memory_failure_early_kill", "1: signal every mapping task at once (BUS_MCEERR_AO)",
-                           [](auto& c) -> auto& { return c.kernel.memory_failure_early_kill; }));
-    r.push_back(bool_param("vm.memory_failure_recovery", "0: panic on memory failure instead of recovering",
-                           [](auto& c) -> auto& { return c.kernel.memory_failure_recovery; }));
-    r.push_back(duration_param("cost.syscall", "kernel CPU cost: syscall entry and exit",
-                               [](auto& c) -> auto& { return c.kernel.cost.syscall_ns; }));
-    r.push_back(duration_param("cost.page_fault", "kernel CPU cost: page fault entry, VMA lookup, PTE install",
-                               [](auto& c) -> auto& { return c.kernel.cost.page_fault_ns; }));
-    r.push_back(duration_param("cost.mce_entry", "kernel CPU cost: #MC entry, MC bank reads, severity grading",
-                               [](auto& c) -> auto& { return c.kernel.cost.mce_entry_ns; }));
-    r.push_back(duration_param("cost.memory_failure", "kernel CPU cost: memory_failure page lookup and flags",
-                               [](auto& c) -> auto& { return c.kernel.cost.memory_failure_ns; }));
-    r.push_back(duration_param("cost.pgmap", "kernel CPU cost: dev_pagemap lookup and driver hook",
-                               [](auto& c) -> auto& { return c.kernel.cost.pgmap_ns; }));
-    r.push_back(duration_param("cost.holder", "kernel CPU cost: one dax holder hop (notify_failure)",
-                               [](auto& c) -> auto& { return c.kernel.cost.holder_ns; }));
-    r.push_back(duration_param("cost.btree_level", "kernel CPU cost: one btree block visited",
-                               [](auto& c) -> auto& { return c.kernel.cost.btree_level_ns; }));
-    r.push_back(duration_param("cost.btree_record", "kernel CPU cost: one btree record examined",
-                               [](auto& c) -> auto& { return c.kernel.cost.btree_record_ns; }));
-    r.push_back(duration_param("cost.vma_walk", "kernel CPU cost: one VMA examined in i_mmap",
-                               [](auto& c) -> auto& { return c.kernel.cost.vma_walk_ns; }));
-    r.push_back(duration_param("cost.kill_proc", "kernel CPU cost: building and queueing one signal",
-                               [](auto& c) -> auto& { return c.kernel.cost.kill_proc_ns; }));
-    r.push_back(duration_param("cost.alloc", "kernel CPU cost: one extent allocation",
-                               [](auto& c) -> auto& { return c.kernel.cost.alloc_ns; }));
+    r.push_back(bool_param(
+        "vm.memory_failure_early_kill", "1: signal every mapping task at once (BUS_MCEERR_AO)",
+        [](auto& c) -> auto& { return c.kernel.memory_failure_early_kill; }));
+    r.push_back(bool_param(
+        "vm.memory_failure_recovery", "0: panic on memory failure instead of recovering",
+        [](auto& c) -> auto& { return c.kernel.memory_failure_recovery; }));
+    r.push_back(duration_param(
+        "cost.syscall", "kernel CPU cost: syscall entry and exit",
+        [](auto& c) -> auto& { return c.kernel.cost.syscall_ns; }));
+    r.push_back(duration_param(
+        "cost.page_fault", "kernel CPU cost: page fault entry, VMA lookup, PTE install",
+        [](auto& c) -> auto& { return c.kernel.cost.page_fault_ns; }));
+    r.push_back(duration_param(
+        "cost.mce_entry", "kernel CPU cost: #MC entry, MC bank reads, severity grading",
+        [](auto& c) -> auto& { return c.kernel.cost.mce_entry_ns; }));
+    r.push_back(duration_param(
+        "cost.memory_failure", "kernel CPU cost: memory_failure page lookup and flags",
+        [](auto& c) -> auto& { return c.kernel.cost.memory_failure_ns; }));
+    r.push_back(duration_param(
+        "cost.pgmap", "kernel CPU cost: dev_pagemap lookup and driver hook",
+        [](auto& c) -> auto& { return c.kernel.cost.pgmap_ns; }));
+    r.push_back(duration_param(
+        "cost.holder", "kernel CPU cost: one dax holder hop (notify_failure)",
+        [](auto& c) -> auto& { return c.kernel.cost.holder_ns; }));
+    r.push_back(duration_param(
+        "cost.btree_level", "kernel CPU cost: one btree block visited",
+        [](auto& c) -> auto& { return c.kernel.cost.btree_level_ns; }));
+    r.push_back(duration_param(
+        "cost.btree_record", "kernel CPU cost: one btree record examined",
+        [](auto& c) -> auto& { return c.kernel.cost.btree_record_ns; }));
+    r.push_back(duration_param(
+        "cost.vma_walk", "kernel CPU cost: one VMA examined in i_mmap",
+        [](auto& c) -> auto& { return c.kernel.cost.vma_walk_ns; }));
+    r.push_back(duration_param(
+        "cost.kill_proc", "kernel CPU cost: building and queueing one signal",
+        [](auto& c) -> auto& { return c.kernel.cost.kill_proc_ns; }));
+    r.push_back(duration_param(
+        "cost.alloc", "kernel CPU cost: one extent allocation",
+        [](auto& c) -> auto& { return c.kernel.cost.alloc_ns; }));
     return r;
 }
 
 std::vector<std::string_view> all_keys() {
     std::vector<std::string_view> keys;
-    for (const auto& p : param_registry()) keys.push_back(p.key);
+    for (const auto& p : param_registry())
+        keys.push_back(p.key);
     return keys;
 }
 
 struct Applied {
     std::string key;
-    SourceLocation at;        // file entry; empty file for --set
-    std::string cli_text;     // "--set K=V" when from the command line
+    SourceLocation at;    // file entry; empty file for --set
+    std::string cli_text; // "--set K=V" when from the command line
 };
 
 Diagnostic located(const Applied& a, std::string message, std::string hint = {}) {
-    if (!a.cli_text.empty()) return Diagnostic{{}, fmt::format("{}: {}", a.cli_text, message), std::move(hint)};
+    if (!a.cli_text.empty())
+        return Diagnostic{{}, fmt::format("{}: {}", a.cli_text, message), std::move(hint)};
     return Diagnostic{a.at, std::move(message), std::move(hint)};
 }
 
 } // namespace
 
 std::span<const ParamSpec> param_registry() {
-    static const std::vector<ParamSpec> registry = make_registry();   // immutable after first use
+    static const std::vector<ParamSpec> registry = make_registry(); // immutable after first use
     return registry;
 }
 
@@ -194,7 +220,8 @@ const ParamSpec* find_param(std::string_view key) {
     return nullptr;
 }
 
-Result<MachineConfig> build_config(std::span<const PlatformEntry> file_entries, std::span<const std::string> cli_sets) {
+Result<MachineConfig> build_config(std::span<const PlatformEntry> file_entries,
+                                   std::span<const std::string> cli_sets) {
     MachineConfig config;
     std::vector<Applied> applied;
     const auto keys = all_keys();
@@ -221,7 +248,8 @@ Result<MachineConfig> build_config(std::span<const PlatformEntry> file_entries, 
         const std::size_t eq = s.find('=');
         if (eq == std::string::npos || eq == 0)
             return Diagnostic{{}, fmt::format("--set {}: expected KEY=VALUE", s), {}};
-        if (auto d = apply(s.substr(0, eq), s.substr(eq + 1), Applied{s.substr(0, eq), {}, "--set " + s}, {})) return *d;
+        if (auto d = apply(s.substr(0, eq), s.substr(eq + 1), Applied{s.substr(0, eq), {}, "--set " + s}, {}))
+            return *d;
     }
     if (const auto problem = config.platform.validate()) {
         const std::string key = problem->substr(0, problem->find(':'));
@@ -242,7 +270,8 @@ Result<MachineConfig> build_config(std::span<const PlatformEntry> file_entries, 
 
 std::map<std::string, std::string> effective_params(const MachineConfig& config) {
     std::map<std::string, std::string> out;
-    for (const auto& p : param_registry()) out[std::string(p.key)] = p.get(config);
+    for (const auto& p : param_registry())
+        out[std::string(p.key)] = p.get(config);
     return out;
 }
 
@@ -250,7 +279,8 @@ std::string format_params_table() {
     const MachineConfig defaults;
     std::string out = fmt::format("{:<30} {:<14} {:<6} {}\n", "KEY", "DEFAULT", "UNIT", "MEANING");
     for (const auto& p : param_registry())
-        out += fmt::format("{:<30} {:<14} {:<6} {}\n", p.key, p.get(defaults), p.unit.empty() ? "-" : p.unit, p.meaning);
+        out += fmt::format("{:<30} {:<14} {:<6} {}\n", p.key, p.get(defaults), p.unit.empty() ? "-" : p.unit,
+                           p.meaning);
     return out;
 }
 

@@ -25,7 +25,7 @@ struct MachineConfig {
 
 struct ParamSpec {
     std::string_view key;
-    std::string_view unit;      // "B", "ns", "count", "" for choices
+    std::string_view unit; // "B", "ns", "count", "" for choices
     std::string_view meaning;
     // Parses `value` into the config; returns an error message (without the key) or empty.
     std::function<std::string(MachineConfig&, std::string_view value)> set;

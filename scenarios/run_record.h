@@ -14,14 +14,14 @@ namespace daxsim::scenarios {
 struct StepRecord {
     int line = 0;
     std::string text;
-    std::string task;                    // "" for a fresh task
-    std::string outcome = "ok";          // ok | failed | signalled
-    std::string error;                   // errno name on failure ("EIO"), else ""
-    std::vector<std::string> output;     // lines the tool printed (stdout and stderr, in order)
-    std::string detail;                  // why it failed, "Bus error", ...
+    std::string task;                // "" for a fresh task
+    std::string outcome = "ok";      // ok | failed | signalled
+    std::string error;               // errno name on failure ("EIO"), else ""
+    std::vector<std::string> output; // lines the tool printed (stdout and stderr, in order)
+    std::string detail;              // why it failed, "Bus error", ...
     std::uint64_t sim_start_ns = 0;
     std::uint64_t sim_end_ns = 0;
-    bool failure_expected = false;       // a following expectation is about this failure
+    bool failure_expected = false; // a following expectation is about this failure
 };
 
 struct ExpectationRecord {
@@ -40,9 +40,9 @@ struct RunRecord {
     std::vector<StepRecord> steps;
     std::vector<ExpectationRecord> expectations;
     MetricMap metrics;
-    std::map<std::string, std::uint64_t> layers;   // failure-path ns per kernel layer
-    std::vector<std::string> dmesg;                // formatted "[    0.000123] text"
-    std::string error;                             // the simulation threw: what it said
+    std::map<std::string, std::uint64_t> layers; // failure-path ns per kernel layer
+    std::vector<std::string> dmesg;              // formatted "[    0.000123] text"
+    std::string error;                           // the simulation threw: what it said
 
     // A step that failed without an expectation about it, a failed expectation, or an error.
     [[nodiscard]] bool passed() const {

@@ -20,16 +20,21 @@ namespace {
 // Expectations that are "about" a failed step: when one follows, the failure was the point.
 bool about_failure(const Step& s) {
     const std::string_view n = s.command.name();
-    return n == "expect errno" || n == "expect signal" || n == "expect killed" || n == "expect output" || n == "expect dmesg";
+    return n == "expect errno" || n == "expect signal" || n == "expect killed" || n == "expect output" ||
+           n == "expect dmesg";
 }
 
 // What the shell prints when a foreground job dies of a signal.
 std::string shell_signal_text(int sig) {
     switch (sig) {
-    case kernel::SIGBUS: return "Bus error";
-    case kernel::SIGKILL: return "Killed";
-    case kernel::SIGSEGV: return "Segmentation fault";
-    default: return fmt::format("Terminated by signal {}", sig);
+    case kernel::SIGBUS:
+        return "Bus error";
+    case kernel::SIGKILL:
+        return "Killed";
+    case kernel::SIGSEGV:
+        return "Segmentation fault";
+    default:
+        return fmt::format("Terminated by signal {}", sig);
     }
 }
 
@@ -132,7 +137,8 @@ RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, co
     {
         platform::Machine machine(config.platform, tracer);
         std::vector<platform::MemoryPort*> ports;
-        for (unsigned cpu = 0; cpu < machine.cpu_count(); ++cpu) ports.push_back(&machine.port(cpu));
+        for (unsigned cpu = 0; cpu < machine.cpu_count(); ++cpu)
+            ports.push_back(&machine.port(cpu));
         kernel::Kernel k(config.kernel, machine.nfit(), machine.firmware(), ports, tracer);
         k.dmesg().set_echo(!options.quiet);
         Session session(k, options.quiet);
@@ -148,8 +154,10 @@ RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, co
             // Collected here, inside the simulation thread, where every port call is legal.
             rec.metrics = session.metrics();
         });
-        for (const auto& [layer, ns] : k.layer_times().totals()) rec.layers[layer] = ns;
-        for (const auto& line : k.dmesg().lines()) rec.dmesg.push_back(line.formatted());
+        for (const auto& [layer, ns] : k.layer_times().totals())
+            rec.layers[layer] = ns;
+        for (const auto& line : k.dmesg().lines())
+            rec.dmesg.push_back(line.formatted());
     }
     if (options.out_dir) {
         write_file_atomically(*options.out_dir / "trace.json", [&](std::ostream& out) { trace.write(out); });

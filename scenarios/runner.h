@@ -15,13 +15,13 @@
 namespace daxsim::scenarios {
 
 struct RunOptions {
-    std::optional<std::filesystem::path> out_dir;   // results.json + trace.json; none: no trace is recorded
-    bool quiet = false;                             // no live dmesg, no step echo
+    std::optional<std::filesystem::path> out_dir; // results.json + trace.json; none: no trace is recorded
+    bool quiet = false;                           // no live dmesg, no step echo
     std::uint64_t seed = 0;
 };
 
 // Never throws for a failure inside the simulation: RunRecord::error says what happened.
-[[nodiscard]] RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, const MachineConfig& config,
-                                     const RunOptions& options);
+[[nodiscard]] RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps,
+                                     const MachineConfig& config, const RunOptions& options);
 
 } // namespace daxsim::scenarios

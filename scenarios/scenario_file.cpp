@@ -28,6 +28,16 @@ std::vector<std::string_view> split_lines(std::string_view text) {
     return lines;
 }
 
+constexpr const char* kColonMessage = "a step that contains ': ' must be quoted";
+
+// "write - '...'" with the step single-quoted as YAML wants it ('' for a quote inside).
+std::string quote_hint(std::string_view step) {
+    std::string quoted;
+    for (const char c : step)
+        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    return fmt::format("write - '{}'", quoted);
+}
+
 SourceLocation at_mark(const std::string& file, const YAML::Mark& m) {
     return SourceLocation{file, m.line + 1, m.column + 1};
 }
@@ -67,7 +77,8 @@ std::vector<int> map_columns(std::string_view raw_line, int start_col0, const st
     return cols;
 }
 
-Diagnostic yaml_error(const std::string& file, const YAML::Exception& e, const std::vector<std::string_view>& lines) {
+Diagnostic yaml_error(const std::string& file, const YAML::Exception& e,
+                      const std::vector<std::string_view>& lines) {
     Diagnostic d{at_mark(file, e.mark), e.msg, {}};
     if (e.mark.line < 0 || static_cast<std::size_t>(e.mark.line) >= lines.size()) {
         d.where.line = 0;
@@ -83,6 +94,12 @@ Diagnostic yaml_error(const std::string& file, const YAML::Exception& e, const s
             d.where.column = static_cast<int>(item) + 1;
             d.message = "a step that begins with '@' must be quoted";
             d.hint = fmt::format("write - '{}'", raw.substr(item));
+        } else if (item != std::string_view::npos && raw[item] != '\'' && raw[item] != '"' &&
+                   raw.find(": ", item) != std::string_view::npos) {
+            // `- expect dmesg "a: b"`: YAML sees a key in a plain scalar and fails after it.
+            d.where.column = static_cast<int>(item) + 1;
+            d.message = kColonMessage;
+            d.hint = quote_hint(raw.substr(item));
         }
     }
     return d;
@@ -90,10 +107,14 @@ Diagnostic yaml_error(const std::string& file, const YAML::Exception& e, const s
 
 std::string type_name(const YAML::Node& n) {
     switch (n.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "empty";
-    default: return "a scalar";
+    case YAML::NodeType::Map:
+        return "a mapping";
+    case YAML::NodeType::Sequence:
+        return "a list";
+    case YAML::NodeType::Null:
+        return "empty";
+    default:
+        return "a scalar";
     }
 }
 
@@ -117,11 +138,12 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
     out.file = file;
     out.name = std::filesystem::path(file).stem().string();
     if (!root.IsMap())
-        return Diagnostic{{file, root.IsNull() ? 1 : root.Mark().line + 1, root.IsNull() ? 1 : root.Mark().column + 1},
-                          fmt::format("a scenario is a mapping with keys name, description, seed, platform, steps; "
-                                      "this file is {}",
-                                      type_name(root)),
-                          {}};
+        return Diagnostic{
+            {file, root.IsNull() ? 1 : root.Mark().line + 1, root.IsNull() ? 1 : root.Mark().column + 1},
+            fmt::format("a scenario is a mapping with keys name, description, seed, platform, steps; "
+                        "this file is {}",
+                        type_name(root)),
+            {}};
     bool have_steps = false;
     for (const auto& kv : root) {
         const auto key = kv.first.as<std::string>();
@@ -129,7 +151,8 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
         const SourceLocation key_at = at_mark(file, kv.first.Mark());
         if (key == "name" || key == "description") {
             if (!value.IsScalar())
-                return Diagnostic{key_at, fmt::format("'{}' must be a string, not {}", key, type_name(value)), {}};
+                return Diagnostic{
+                    key_at, fmt::format("'{}' must be a string, not {}", key, type_name(value)), {}};
             (key == "name" ? out.name : out.description) = value.as<std::string>();
         } else if (key == "seed") {
             try {
@@ -140,9 +163,11 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
         } else if (key == "platform") {
             if (value.IsNull()) continue;
             if (!value.IsMap())
-                return Diagnostic{key_at, fmt::format("'platform' must be a mapping of parameter keys to values, not {}",
-                                                      type_name(value)),
-                                  "see `daxsim params` for the keys"};
+                return Diagnostic{
+                    key_at,
+                    fmt::format("'platform' must be a mapping of parameter keys to values, not {}",
+                                type_name(value)),
+                    "see `daxsim params` for the keys"};
             for (const auto& p : value) {
                 if (!p.second.IsScalar())
                     return Diagnostic{at_mark(file, p.second.Mark()),
@@ -150,23 +175,33 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
                                                   p.first.as<std::string>(), type_name(p.second)),
                                       {}};
                 out.platform.push_back(PlatformEntry{p.first.as<std::string>(), p.second.as<std::string>(),
-                                                     at_mark(file, p.first.Mark()), at_mark(file, p.second.Mark())});
+                                                     at_mark(file, p.first.Mark()),
+                                                     at_mark(file, p.second.Mark())});
             }
         } else if (key == "steps") {
             have_steps = true;
             if (value.IsNull()) continue;
             if (!value.IsSequence())
-                return Diagnostic{key_at, fmt::format("'steps' must be a list of command lines, not {}", type_name(value)),
-                                  {}};
+                return Diagnostic{
+                    key_at,
+                    fmt::format("'steps' must be a list of command lines, not {}", type_name(value)),
+                    {}};
             for (const auto& s : value) {
                 const SourceLocation at = at_mark(file, s.Mark());
-                if (s.IsMap())
-                    return Diagnostic{at, "this step contains ': ' and YAML read it as a mapping; a step that contains "
-                                          "': ' must be quoted",
-                                      "put the whole step in single quotes: - '...'"};
+                if (s.IsMap()) {
+                    // A plain step with ': ' in it is a one-entry mapping to YAML.
+                    const auto li = static_cast<std::size_t>(s.Mark().line);
+                    const auto col = static_cast<std::size_t>(s.Mark().column);
+                    const std::string_view raw = li < lines.size() ? lines[li] : std::string_view{};
+                    return Diagnostic{at, kColonMessage,
+                                      col < raw.size() ? quote_hint(raw.substr(col))
+                                                       : "put the whole step in single quotes"};
+                }
                 if (!s.IsScalar())
-                    return Diagnostic{at, fmt::format("a step must be a command line (a string), not {}", type_name(s)),
-                                      {}};
+                    return Diagnostic{
+                        at,
+                        fmt::format("a step must be a command line (a string), not {}", type_name(s)),
+                        {}};
                 StepSource step;
                 step.text = s.as<std::string>();
                 step.file = file;

@@ -27,15 +27,15 @@ struct StepSource {
     std::string file;
     int line = 0;
     std::vector<int> columns;
-    int end_column = 0;   // column just after the last character
+    int end_column = 0; // column just after the last character
 
     // Location of the character at `offset` in `text` (offset == text.size(): just past the end).
     [[nodiscard]] SourceLocation at(std::size_t offset) const;
 };
 
 struct ScenarioFile {
-    std::string file;           // path as the user gave it
-    std::string name;           // defaults to the file's stem
+    std::string file; // path as the user gave it
+    std::string name; // defaults to the file's stem
     std::string description;
     std::optional<std::uint64_t> seed;
     std::vector<PlatformEntry> platform;

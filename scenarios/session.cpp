@@ -20,7 +20,8 @@ TaskState& Session::named_task(const std::string& name) {
 
 MetricMap Session::metrics() {
     MetricMap out = hardware_metrics ? hardware_metrics() : MetricMap{};
-    for (const auto& [name, value] : k_.metrics()) out[name] += value;
+    for (const auto& [name, value] : k_.metrics())
+        out[name] += value;
     out["sim.time_ns"] = static_cast<double>(k_.now_ns());
     return out;
 }

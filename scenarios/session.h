@@ -30,16 +30,16 @@ struct Mapping {
 
 struct TaskState {
     kernel::task_struct* task = nullptr;
-    std::map<std::string, int> fds;       // path -> fd, kept open between steps of a persistent task
-    std::vector<Mapping> mappings;        // in creation order; the last one of a path is current
+    std::map<std::string, int> fds; // path -> fd, kept open between steps of a persistent task
+    std::vector<Mapping> mappings;  // in creation order; the last one of a path is current
 };
 
 // One step being run: the task it runs in, what it printed and how it ended.
 struct StepExec {
     TaskState* state = nullptr;
-    bool persistent = false;              // @NAME: files and mappings outlive the step
+    bool persistent = false; // @NAME: files and mappings outlive the step
     std::vector<std::string> lines;
-    int err = 0;                          // first errno (positive) a tool reported
+    int err = 0; // first errno (positive) a tool reported
     std::string detail;
     bool quiet = false;
 
@@ -74,16 +74,18 @@ void run_xfs_io(Session& s, const ParsedCommand& cmd, StepExec& exec);
 void run_admin_command(Session& s, const ParsedCommand& cmd, StepExec& exec);
 
 // Expectations (expectations.cpp). `previous` is the last command step, if any.
-[[nodiscard]] ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepRecord* previous);
+[[nodiscard]] ExpectationRecord evaluate_expectation(Session& s, const Step& step,
+                                                     const StepRecord* previous);
 
 // Helpers shared by the tools.
-[[nodiscard]] std::string errno_string(int err);        // "EIO"
-[[nodiscard]] std::string strerror_text(int err);       // "Input/output error"
+[[nodiscard]] std::string errno_string(int err);  // "EIO"
+[[nodiscard]] std::string strerror_text(int err); // "Input/output error"
 // xfs_io's second report line: "4 KiB, 1 ops; 0.0000 sec (81.380 MiB/sec and 20833.3333 ops/sec)".
 [[nodiscard]] std::string xfs_io_report(std::uint64_t bytes, std::uint64_t ops, std::uint64_t ns);
 // xfs_io's cvtstr: "4 KiB", "1.500 MiB", "512 bytes".
 [[nodiscard]] std::string xfs_io_cvtstr(double value);
 // xfs_io's dump_buffer (pread -v): "00000000:  cd cd ... cd  ................".
-[[nodiscard]] std::vector<std::string> xfs_io_hexdump(std::uint64_t offset, const std::vector<std::byte>& data);
+[[nodiscard]] std::vector<std::string> xfs_io_hexdump(std::uint64_t offset,
+                                                      const std::vector<std::byte>& data);
 
 } // namespace daxsim::scenarios

@@ -7,9 +7,9 @@
 namespace daxsim::scenarios {
 
 struct SourceLocation {
-    std::string file;   // as the user passed it (no host path rewriting: results stay reproducible)
-    int line = 0;       // 1-based; 0 when the problem is not in the file (a --set, the command line)
-    int column = 0;     // 1-based
+    std::string file; // as the user passed it (no host path rewriting: results stay reproducible)
+    int line = 0;     // 1-based; 0 when the problem is not in the file (a --set, the command line)
+    int column = 0;   // 1-based
 };
 
 } // namespace daxsim::scenarios

@@ -3,16 +3,18 @@
 namespace daxsim::scenarios {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Tokenizes `line` where line[i] sits at source offset map(i).
-template <class Map>
-Tokens tokenize_mapped(std::string_view line, Map map) {
+template <class Map> Tokens tokenize_mapped(std::string_view line, Map map) {
     Tokens out;
     std::size_t i = 0;
     const std::size_t n = line.size();
     while (i < n) {
-        while (i < n && is_blank(line[i])) ++i;
+        while (i < n && is_blank(line[i]))
+            ++i;
         if (i >= n) break;
         Word w;
         w.offset = map(i);
@@ -32,7 +34,8 @@ Tokens tokenize_mapped(std::string_view line, Map map) {
                 i += 2;
             } else if (c == '\'') {
                 const std::size_t open = i++;
-                while (i < n && line[i] != '\'') put(i++);
+                while (i < n && line[i] != '\'')
+                    put(i++);
                 if (i >= n) {
                     out.errors.push_back({map(open), "unterminated ' quote"});
                     break;
@@ -42,7 +45,8 @@ Tokens tokenize_mapped(std::string_view line, Map map) {
                 const std::size_t open = i++;
                 while (i < n && line[i] != '"') {
                     if (line[i] == '\\' && i + 1 < n &&
-                        (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$' || line[i + 1] == '`')) {
+                        (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$' ||
+                         line[i + 1] == '`')) {
                         put(i + 1);
                         i += 2;
                     } else {

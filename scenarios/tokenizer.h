@@ -15,9 +15,9 @@ namespace daxsim::scenarios {
 
 struct Word {
     std::string text;
-    std::size_t offset = 0;                 // 0-based offset of the word's first source character
-    std::vector<std::size_t> char_offsets;  // source offset of each character of `text`
-    std::size_t end_offset = 0;             // one past the word's last source character
+    std::size_t offset = 0;                // 0-based offset of the word's first source character
+    std::vector<std::size_t> char_offsets; // source offset of each character of `text`
+    std::size_t end_offset = 0;            // one past the word's last source character
 
     // Source offset of text[i]; i == text.size() gives the end of the word.
     [[nodiscard]] std::size_t offset_of(std::size_t i) const {
@@ -33,7 +33,7 @@ struct TokenizeError {
 
 struct Tokens {
     std::vector<Word> words;
-    std::vector<TokenizeError> errors;   // empty on success (an unterminated quote, a trailing backslash)
+    std::vector<TokenizeError> errors; // empty on success (an unterminated quote, a trailing backslash)
 };
 
 [[nodiscard]] Tokens tokenize(std::string_view line);

@@ -64,8 +64,10 @@ Json namespace_json(k::Kernel& kern, const k::NamespaceInfo& ns, bool human, boo
     j["dev"] = ns.dev;
     j["mode"] = ns.mode;
     if (ns.mode == "fsdax") j["map"] = ns.map;
-    if (human) j["size"] = human_size(ns.size);
-    else j["size"] = ns.size;
+    if (human)
+        j["size"] = human_size(ns.size);
+    else
+        j["size"] = ns.size;
     j["uuid"] = ns.uuid;
     if (ns.mode == "fsdax") j["sector_size"] = 512;
     j["align"] = ns.align;
@@ -86,7 +88,9 @@ Json namespace_json(k::Kernel& kern, const k::NamespaceInfo& ns, bool human, boo
 }
 
 // ndctl prints a lone object when one entry matches, an array otherwise.
-Json one_or_array(Json array) { return array.size() == 1 ? array[0] : array; }
+Json one_or_array(Json array) {
+    return array.size() == 1 ? array[0] : array;
+}
 
 void not_supported(StepExec& ex, std::string_view what) {
     ex.fail(ENOSYS, fmt::format("{}: not supported yet in this build", what));
@@ -126,8 +130,10 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
         if (want_regions)
             for (const auto& r : k::ndctl_list_regions(kern)) {
                 Json j{{"dev", r.dev}};
-                if (human) j["size"] = human_size(r.size), j["available_size"] = human_size(r.available_size);
-                else j["size"] = r.size, j["available_size"] = r.available_size;
+                if (human)
+                    j["size"] = human_size(r.size), j["available_size"] = human_size(r.available_size);
+                else
+                    j["size"] = r.size, j["available_size"] = r.available_size;
                 j["type"] = "pmem";
                 j["interleave_ways"] = r.interleave_ways;
                 j["mappings"] = r.mappings;
@@ -138,7 +144,9 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
                 namespaces.push_back(namespace_json(kern, ns, human, c.has("--media-errors")));
         const int kinds = want_dimms + want_regions + want_ns;
         if (kinds == 1)
-            return print_json_lines(ex, one_or_array(want_dimms ? dimms : want_regions ? regions : namespaces));
+            return print_json_lines(ex, one_or_array(want_dimms     ? dimms
+                                                     : want_regions ? regions
+                                                                    : namespaces));
         Json all;
         if (want_dimms) all["dimms"] = dimms;
         if (want_regions) all["regions"] = regions;
@@ -153,7 +161,8 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
             for (const auto& ns : k::ndctl_list_namespaces(kern))
                 if (ns.dev == c.args[0].text) {
                     if (!kern.firmware().inject_error(ns.spa_start + block * 512, count * 512))
-                        ex.fail(ENXIO, fmt::format("{}: inject-error failed: {}", ns.dev, strerror_text(ENXIO)));
+                        ex.fail(ENXIO,
+                                fmt::format("{}: inject-error failed: {}", ns.dev, strerror_text(ENXIO)));
                     return;
                 }
             return ex.fail(ENODEV, fmt::format("{}: no such namespace", c.args[0].text));
@@ -172,7 +181,7 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
         if (r < 0) ex.fail(-r, fmt::format("start-scrub: {}", strerror_text(-r)));
         return;
     }
-    if (n == "ndctl wait-scrub") return;   // start-scrub runs the scrub to completion
+    if (n == "ndctl wait-scrub") return; // start-scrub runs the scrub to completion
     not_supported(ex, n);
 }
 
@@ -201,10 +210,13 @@ void inject_poison(Session& s, const ParsedCommand& c, StepExec& ex) {
         const std::string& path = c.option("--file")->text;
         const std::uint64_t off = c.option("--offset")->number;
         const auto found = file_spa(kern, path, off);
-        if (!found) return ex.fail(ENXIO, fmt::format("inject poison: {} has no block at offset {} (a hole?)", path, off));
+        if (!found)
+            return ex.fail(ENXIO,
+                           fmt::format("inject poison: {} has no block at offset {} (a hole?)", path, off));
         spa = *found;
     }
-    if (!fw.inject_error(spa, len)) return ex.fail(ENXIO, fmt::format("inject poison: no DIMM decodes SPA {:#x}", spa));
+    if (!fw.inject_error(spa, len))
+        return ex.fail(ENXIO, fmt::format("inject poison: no DIMM decodes SPA {:#x}", spa));
     ex.print(fmt::format("poison: spa {:#x} len {}", spa, len));
 }
 
@@ -214,23 +226,35 @@ void copy_file(Session& s, const ParsedCommand& c, StepExec& ex) {
     const std::string& dst = c.args[1].text;
     const std::string mode = c.has("--reflink") ? c.option("--reflink")->text : "never";
     const int sfd = k::sys_open(kern, ex.task(), src, k::O_RDONLY);
-    if (sfd < 0) return ex.fail(-sfd, fmt::format("cp: cannot open '{}' for reading: {}", src, strerror_text(-sfd)));
+    if (sfd < 0)
+        return ex.fail(-sfd, fmt::format("cp: cannot open '{}' for reading: {}", src, strerror_text(-sfd)));
     const int dfd = k::sys_open(kern, ex.task(), dst, k::O_WRONLY | k::O_CREAT | k::O_TRUNC);
-    if (dfd < 0) return ex.fail(-dfd, fmt::format("cp: cannot create regular file '{}': {}", dst, strerror_text(-dfd)));
+    if (dfd < 0)
+        return ex.fail(-dfd,
+                       fmt::format("cp: cannot create regular file '{}': {}", dst, strerror_text(-dfd)));
     if (mode != "never") {
         const int r = k::sys_ioctl_ficlonerange(kern, ex.task(), dfd, sfd, 0, 0, 0);
         if (r == 0) return;
-        if (mode == "always") return ex.fail(-r, fmt::format("cp: failed to clone '{}' from '{}': {}", dst, src, strerror_text(-r)));
+        if (mode == "always")
+            return ex.fail(
+                -r, fmt::format("cp: failed to clone '{}' from '{}': {}", dst, src, strerror_text(-r)));
     }
     // A plain copy, 64 KiB at a time as coreutils does on small files.
     const k::loff_t size = k::sys_file_size(kern, ex.task(), sfd);
     std::vector<std::byte> buf(64 * 1024);
     for (k::loff_t pos = 0; pos < size;) {
-        const auto want = static_cast<std::size_t>(std::min<k::loff_t>(size - pos, static_cast<k::loff_t>(buf.size())));
+        const auto want =
+            static_cast<std::size_t>(std::min<k::loff_t>(size - pos, static_cast<k::loff_t>(buf.size())));
         const k::ssize_t r = k::sys_pread(kern, ex.task(), sfd, std::span(buf).first(want), pos);
-        if (r <= 0) return ex.fail(r < 0 ? static_cast<int>(-r) : EIO, fmt::format("cp: error reading '{}': {}", src, strerror_text(r < 0 ? static_cast<int>(-r) : EIO)));
-        const k::ssize_t w = k::sys_pwrite(kern, ex.task(), dfd, std::span(buf).first(static_cast<std::size_t>(r)), pos);
-        if (w < 0) return ex.fail(static_cast<int>(-w), fmt::format("cp: error writing '{}': {}", dst, strerror_text(static_cast<int>(-w))));
+        if (r <= 0)
+            return ex.fail(r < 0 ? static_cast<int>(-r) : EIO,
+                           fmt::format("cp: error reading '{}': {}", src,
+                                       strerror_text(r < 0 ? static_cast<int>(-r) : EIO)));
+        const k::ssize_t w =
+            k::sys_pwrite(kern, ex.task(), dfd, std::span(buf).first(static_cast<std::size_t>(r)), pos);
+        if (w < 0)
+            return ex.fail(static_cast<int>(-w), fmt::format("cp: error writing '{}': {}", dst,
+                                                             strerror_text(static_cast<int>(-w))));
         pos += r;
     }
 }
@@ -244,7 +268,8 @@ void madvise_hwpoison(Session& s, const ParsedCommand& c, StepExec& ex) {
         if (it->path == path) m = &*it;
     if (!m) return ex.fail(EINVAL, fmt::format("madvise-hwpoison: the task has no mapping of {}", path));
     if (off < m->file_off || off + len > m->file_off + m->len)
-        return ex.fail(EINVAL, fmt::format("madvise-hwpoison: offset {} is outside the mapping of {}", off, path));
+        return ex.fail(EINVAL,
+                       fmt::format("madvise-hwpoison: offset {} is outside the mapping of {}", off, path));
     const int r = k::sys_madvise(s.kernel(), ex.task(), m->addr + (off - m->file_off), len, k::MADV_HWPOISON);
     if (r < 0 && !ex.task()->exited) ex.fail(-r, fmt::format("madvise: {}", strerror_text(-r)));
 }
@@ -295,7 +320,8 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
     if (n == "cp") return copy_file(s, c, ex);
     if (n == "rm") {
         const int r = k::sys_unlink(kern, ex.task(), c.args[0].text);
-        if (r < 0 && !c.has("-f")) ex.fail(-r, fmt::format("rm: cannot remove '{}': {}", c.args[0].text, strerror_text(-r)));
+        if (r < 0 && !c.has("-f"))
+            ex.fail(-r, fmt::format("rm: cannot remove '{}': {}", c.args[0].text, strerror_text(-r)));
         return;
     }
     if (n == "sync") return k::sys_sync(kern);
@@ -303,13 +329,15 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
         const std::string& assign = c.args[0].text;
         const std::size_t eq = assign.find('=');
         const int r = k::sysctl_write(kern, assign.substr(0, eq), assign.substr(eq + 1));
-        if (r < 0) return ex.fail(-r, fmt::format("sysctl: setting key \"{}\": {}", assign.substr(0, eq), strerror_text(-r)));
+        if (r < 0)
+            return ex.fail(
+                -r, fmt::format("sysctl: setting key \"{}\": {}", assign.substr(0, eq), strerror_text(-r)));
         return ex.print(fmt::format("{} = {}", assign.substr(0, eq), assign.substr(eq + 1)));
     }
     if (n == "prctl") {
         TaskState& target = s.named_task(c.args[0].text);
         const std::string& policy = c.args[2].text;
-        const unsigned long how = policy == "early" ? k::PR_MCE_KILL_EARLY
+        const unsigned long how = policy == "early"  ? k::PR_MCE_KILL_EARLY
                                   : policy == "late" ? k::PR_MCE_KILL_LATE
                                                      : k::PR_MCE_KILL_DEFAULT;
         const int r = k::sys_prctl(kern, target.task, k::PR_MCE_KILL, k::PR_MCE_KILL_SET, how);
@@ -324,7 +352,7 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
         return;
     }
     if (n == "sleep") return kern.cpu_work(c.args[0].number);
-    not_supported(ex, n);   // dmsetup, patrol-scrub, powerfail: later issues
+    not_supported(ex, n); // dmsetup, patrol-scrub, powerfail: later issues
 }
 
 } // namespace daxsim::scenarios

@@ -49,7 +49,8 @@ struct XfsIo {
             return std::nullopt;
         }
         if (off + len > m->file_off + m->len) {
-            ex.fail(EINVAL, fmt::format("length ({}) is beyond end of mapping ({})", off + len - m->file_off, m->len));
+            ex.fail(EINVAL, fmt::format("length ({}) is beyond end of mapping ({})", off + len - m->file_off,
+                                        m->len));
             return std::nullopt;
         }
         return m->addr + (off - m->file_off);
@@ -63,7 +64,9 @@ struct XfsIo {
         while (done < len) {
             const std::vector<std::byte> buf(std::min(kIoBuffer, len - done), pattern);
             const k::ssize_t r = k::sys_pwrite(kern(), task(), fd, buf, static_cast<k::loff_t>(off + done));
-            if (r < 0) return ex.fail(static_cast<int>(-r), fmt::format("pwrite: {}", strerror_text(static_cast<int>(-r))));
+            if (r < 0)
+                return ex.fail(static_cast<int>(-r),
+                               fmt::format("pwrite: {}", strerror_text(static_cast<int>(-r))));
             ++ops;
             if (r == 0) break;
             done += static_cast<std::uint64_t>(r);
@@ -80,14 +83,17 @@ struct XfsIo {
         while (done < len) {
             std::vector<std::byte> buf(std::min(kIoBuffer, len - done));
             const k::ssize_t r = k::sys_pread(kern(), task(), fd, buf, static_cast<k::loff_t>(off + done));
-            if (r < 0) return ex.fail(static_cast<int>(-r), fmt::format("pread: {}", strerror_text(static_cast<int>(-r))));
+            if (r < 0)
+                return ex.fail(static_cast<int>(-r),
+                               fmt::format("pread: {}", strerror_text(static_cast<int>(-r))));
             ++ops;
             if (r == 0) break;
             all.insert(all.end(), buf.begin(), buf.begin() + r);
             done += static_cast<std::uint64_t>(r);
         }
         if (c.has("-v"))
-            for (auto& line : xfs_io_hexdump(off, all)) ex.print(std::move(line));
+            for (auto& line : xfs_io_hexdump(off, all))
+                ex.print(std::move(line));
         ex.print(fmt::format("read {}/{} bytes at offset {}", done, len, off));
         ex.print(xfs_io_report(done, ops, now() - start));
     }
@@ -99,7 +105,9 @@ struct XfsIo {
         if (c.has("-w") && !c.has("-r")) prot = k::PROT_WRITE;
         const int flags = k::MAP_SHARED | (c.has("-S") ? k::MAP_SYNC : 0);
         const long addr = k::sys_mmap(kern(), task(), len, prot, flags, fd, static_cast<k::loff_t>(off));
-        if (addr < 0) return ex.fail(static_cast<int>(-addr), fmt::format("mmap: {}", strerror_text(static_cast<int>(-addr))));
+        if (addr < 0)
+            return ex.fail(static_cast<int>(-addr),
+                           fmt::format("mmap: {}", strerror_text(static_cast<int>(-addr))));
         ex.state->mappings.push_back(Mapping{static_cast<std::uint64_t>(addr), len, off, path});
     }
 
@@ -110,14 +118,16 @@ struct XfsIo {
         std::vector<std::byte> buf(len);
         if (k::user_load(kern(), task(), *addr, buf) < 0) return fault("mread");
         if (c.has("-v"))
-            for (auto& line : xfs_io_hexdump(off, buf)) ex.print(std::move(line));
+            for (auto& line : xfs_io_hexdump(off, buf))
+                ex.print(std::move(line));
     }
 
     void mwrite(const ParsedCommand& c) {
         const std::uint64_t off = c.args[0].number, len = c.args[1].number;
         const auto addr = mapped_addr("mwrite", off, len);
         if (!addr) return;
-        const std::vector<std::byte> buf(len, static_cast<std::byte>(c.has("-S") ? c.option("-S")->number : 'X'));
+        const std::vector<std::byte> buf(len,
+                                         static_cast<std::byte>(c.has("-S") ? c.option("-S")->number : 'X'));
         if (k::user_store(kern(), task(), *addr, buf) < 0) return fault("mwrite");
     }
 
@@ -176,13 +186,15 @@ struct XfsIo {
         int status = k::FILE_DEDUPE_RANGE_SAME;
         k::u64 deduped = 0;
         const std::uint64_t start = now();
-        const int r = k::sys_ioctl_fideduperange(kern(), task(), sfd, static_cast<k::loff_t>(soff), static_cast<k::loff_t>(len),
-                                                 fd, static_cast<k::loff_t>(doff), &status, &deduped);
+        const int r = k::sys_ioctl_fideduperange(kern(), task(), sfd, static_cast<k::loff_t>(soff),
+                                                 static_cast<k::loff_t>(len), fd,
+                                                 static_cast<k::loff_t>(doff), &status, &deduped);
         const std::uint64_t elapsed = now() - start;
         k::sys_close(kern(), task(), sfd);
         if (r < 0) return ex.fail(-r, fmt::format("XFS_IOC_FILE_EXTENT_SAME: {}", strerror_text(-r)));
         // Differing ranges are not an error for xfs_io: it says so and exits 0.
-        if (status == k::FILE_DEDUPE_RANGE_DIFFERS) return ex.print("XFS_IOC_FILE_EXTENT_SAME: Extents did not match.");
+        if (status == k::FILE_DEDUPE_RANGE_DIFFERS)
+            return ex.print("XFS_IOC_FILE_EXTENT_SAME: Extents did not match.");
         ex.print(fmt::format("deduped {}/{} bytes at offset {}", deduped, len, doff));
         ex.print(xfs_io_report(deduped, 1, elapsed));
     }
@@ -198,8 +210,9 @@ struct XfsIo {
         for (const auto& e : extents) {
             if (e.fe_logical > next)
                 ex.print(fmt::format("\t{}: [{}..{}]: hole", n++, next / 512, e.fe_logical / 512 - 1));
-            ex.print(fmt::format("\t{}: [{}..{}]: {}..{}{}", n++, e.fe_logical / 512, (e.fe_logical + e.fe_length) / 512 - 1,
-                                 e.fe_physical / 512, (e.fe_physical + e.fe_length) / 512 - 1,
+            ex.print(fmt::format("\t{}: [{}..{}]: {}..{}{}", n++, e.fe_logical / 512,
+                                 (e.fe_logical + e.fe_length) / 512 - 1, e.fe_physical / 512,
+                                 (e.fe_physical + e.fe_length) / 512 - 1,
                                  (e.fe_flags & k::FIEMAP_EXTENT_SHARED) ? " shared" : ""));
             next = e.fe_logical + e.fe_length;
         }
@@ -207,28 +220,46 @@ struct XfsIo {
 
     void run(const ParsedCommand& c) {
         const std::string_view n = c.name();
-        if (n == "pwrite") pwrite(c);
-        else if (n == "pread") pread(c);
-        else if (n == "mmap") mmap(c);
-        else if (n == "mread") mread(c);
-        else if (n == "mwrite") mwrite(c);
-        else if (n == "msync") msync(c);
-        else if (n == "munmap") munmap();
-        else if (n == "fsync") simple("fsync", k::sys_fsync(kern(), task(), fd));
+        if (n == "pwrite")
+            pwrite(c);
+        else if (n == "pread")
+            pread(c);
+        else if (n == "mmap")
+            mmap(c);
+        else if (n == "mread")
+            mread(c);
+        else if (n == "mwrite")
+            mwrite(c);
+        else if (n == "msync")
+            msync(c);
+        else if (n == "munmap")
+            munmap();
+        else if (n == "fsync")
+            simple("fsync", k::sys_fsync(kern(), task(), fd));
         else if (n == "falloc")
             simple("fallocate", k::sys_fallocate(kern(), task(), fd, c.has("-k") ? k::FALLOC_FL_KEEP_SIZE : 0,
-                                                 static_cast<k::loff_t>(c.args[0].number), static_cast<k::loff_t>(c.args[1].number)));
+                                                 static_cast<k::loff_t>(c.args[0].number),
+                                                 static_cast<k::loff_t>(c.args[1].number)));
         else if (n == "fpunch")
-            simple("fallocate", k::sys_fallocate(kern(), task(), fd, k::FALLOC_FL_PUNCH_HOLE | k::FALLOC_FL_KEEP_SIZE,
-                                                 static_cast<k::loff_t>(c.args[0].number), static_cast<k::loff_t>(c.args[1].number)));
+            simple("fallocate",
+                   k::sys_fallocate(kern(), task(), fd, k::FALLOC_FL_PUNCH_HOLE | k::FALLOC_FL_KEEP_SIZE,
+                                    static_cast<k::loff_t>(c.args[0].number),
+                                    static_cast<k::loff_t>(c.args[1].number)));
         else if (n == "funshare")
             simple("fallocate", k::sys_fallocate(kern(), task(), fd, k::FALLOC_FL_UNSHARE_RANGE,
-                                                 static_cast<k::loff_t>(c.args[0].number), static_cast<k::loff_t>(c.args[1].number)));
-        else if (n == "truncate") simple("ftruncate", k::sys_ftruncate(kern(), task(), fd, static_cast<k::loff_t>(c.args[0].number)));
-        else if (n == "reflink") reflink(c);
-        else if (n == "dedupe") dedupe(c);
-        else if (n == "fiemap") fiemap();
-        else ex.fail(ENOSYS, fmt::format("{}: not supported yet", n));
+                                                 static_cast<k::loff_t>(c.args[0].number),
+                                                 static_cast<k::loff_t>(c.args[1].number)));
+        else if (n == "truncate")
+            simple("ftruncate",
+                   k::sys_ftruncate(kern(), task(), fd, static_cast<k::loff_t>(c.args[0].number)));
+        else if (n == "reflink")
+            reflink(c);
+        else if (n == "dedupe")
+            dedupe(c);
+        else if (n == "fiemap")
+            fiemap();
+        else
+            ex.fail(ENOSYS, fmt::format("{}: not supported yet", n));
     }
 };
 
@@ -249,7 +280,7 @@ void run_xfs_io(Session& s, const ParsedCommand& cmd, StepExec& ex) {
     XfsIo io{s, ex, path, fd};
     for (const auto& sub : cmd.subcommands) {
         io.run(sub);
-        if (ex.task()->exited) break;   // killed (SIGBUS): the remaining commands never run
+        if (ex.task()->exited) break; // killed (SIGBUS): the remaining commands never run
     }
 }
 

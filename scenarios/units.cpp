@@ -17,20 +17,37 @@ struct Suffix {
 
 // Longest names first so that "KiB" is not read as "K" + "iB".
 constexpr std::array kSizeSuffixes{
-    Suffix{"KiB", 1ull << 10}, Suffix{"MiB", 1ull << 20}, Suffix{"GiB", 1ull << 30}, Suffix{"TiB", 1ull << 40},
-    Suffix{"k", 1ull << 10},   Suffix{"K", 1ull << 10},   Suffix{"m", 1ull << 20},   Suffix{"M", 1ull << 20},
-    Suffix{"g", 1ull << 30},   Suffix{"G", 1ull << 30},   Suffix{"t", 1ull << 40},   Suffix{"T", 1ull << 40},
-    Suffix{"B", 1},            Suffix{"s", 512},          Suffix{"b", 4096},
+    Suffix{"KiB", 1ull << 10},
+    Suffix{"MiB", 1ull << 20},
+    Suffix{"GiB", 1ull << 30},
+    Suffix{"TiB", 1ull << 40},
+    Suffix{"k", 1ull << 10},
+    Suffix{"K", 1ull << 10},
+    Suffix{"m", 1ull << 20},
+    Suffix{"M", 1ull << 20},
+    Suffix{"g", 1ull << 30},
+    Suffix{"G", 1ull << 30},
+    Suffix{"t", 1ull << 40},
+    Suffix{"T", 1ull << 40},
+    Suffix{"B", 1},
+    Suffix{"s", 512},
+    Suffix{"b", 4096},
 };
 
 constexpr std::array kDurationSuffixes{
-    Suffix{"ns", 1}, Suffix{"us", 1'000}, Suffix{"ms", 1'000'000}, Suffix{"s", 1'000'000'000},
+    Suffix{"ns", 1},
+    Suffix{"us", 1'000},
+    Suffix{"ms", 1'000'000},
+    Suffix{"s", 1'000'000'000},
 };
 
-Diagnostic bare(std::string message, std::string hint = {}) { return Diagnostic{{}, std::move(message), std::move(hint)}; }
+Diagnostic bare(std::string message, std::string hint = {}) {
+    return Diagnostic{{}, std::move(message), std::move(hint)};
+}
 
 // Splits "0x10k" into the number and the suffix; fails when there are no digits.
-Result<std::pair<std::uint64_t, std::string_view>> split_number(std::string_view text, std::string_view what) {
+Result<std::pair<std::uint64_t, std::string_view>> split_number(std::string_view text,
+                                                                std::string_view what) {
     if (text.empty()) return bare(fmt::format("empty {}", what));
     int base = 10;
     std::string_view digits = text;
@@ -44,12 +61,13 @@ Result<std::pair<std::uint64_t, std::string_view>> split_number(std::string_view
         return bare(fmt::format("'{}' is not a {}: it has no number", text, what),
                     fmt::format("write the number before the unit, e.g. '4{}'", text));
     if (ec == std::errc::result_out_of_range) return bare(fmt::format("'{}' is too large", text));
-    return std::pair{value, std::string_view(end, static_cast<std::size_t>(digits.data() + digits.size() - end))};
+    return std::pair{value,
+                     std::string_view(end, static_cast<std::size_t>(digits.data() + digits.size() - end))};
 }
 
 template <std::size_t N>
-Result<std::uint64_t> scaled(std::string_view text, std::string_view what, const std::array<Suffix, N>& suffixes,
-                             std::string_view units_hint) {
+Result<std::uint64_t> scaled(std::string_view text, std::string_view what,
+                             const std::array<Suffix, N>& suffixes, std::string_view units_hint) {
     auto split = split_number(text, what);
     if (!split) return split.error();
     const auto [value, suffix] = split.value();
@@ -66,7 +84,8 @@ Result<std::uint64_t> scaled(std::string_view text, std::string_view what, const
 } // namespace
 
 Result<std::uint64_t> parse_size(std::string_view text) {
-    return scaled(text, "size", kSizeSuffixes, "sizes take B, k, m, g, t, KiB, MiB, GiB, TiB, s (512 B) or b (4 KiB)");
+    return scaled(text, "size", kSizeSuffixes,
+                  "sizes take B, k, m, g, t, KiB, MiB, GiB, TiB, s (512 B) or b (4 KiB)");
 }
 
 Result<std::uint64_t> parse_duration_ns(std::string_view text) {

@@ -1,6 +1,6 @@
 // How xfs_io and the shell print things (libfrog cvtstr, io/pread.c dump_buffer, report_io_times),
 // reproduced so that a scenario's output reads like a real session. No kernel calls: unit-testable.
-#include "guest_api/kernel/errno.h"   // before standard headers: see commands.cpp
+#include "guest_api/kernel/errno.h" // before standard headers: see commands.cpp
 
 #include <cmath>
 #include <cstdint>
@@ -17,7 +17,9 @@ std::string errno_string(int err) {
     return fmt::format("E{}", err < 0 ? -err : err);
 }
 
-std::string strerror_text(int err) { return std::string(kernel::errno_text(err)); }
+std::string strerror_text(int err) {
+    return std::string(kernel::errno_text(err));
+}
 
 std::string xfs_io_cvtstr(double value) {
     // As libfrog's cvtstr: whole numbers print without decimals, others with three.
@@ -34,16 +36,17 @@ std::string xfs_io_cvtstr(double value) {
                                          {1024.0, "KiB"}}};
     for (const auto& u : units)
         if (value >= u.factor)
-            return precise ? fmt::format("{:.0f} {}", value / u.factor, u.name) : fmt::format("{:.3f} {}", value / u.factor, u.name);
+            return precise ? fmt::format("{:.0f} {}", value / u.factor, u.name)
+                           : fmt::format("{:.3f} {}", value / u.factor, u.name);
     return precise ? fmt::format("{:.0f} bytes", value) : fmt::format("{:.3f} bytes", value);
 }
 
 std::string xfs_io_report(std::uint64_t bytes, std::uint64_t ops, std::uint64_t ns) {
     // Simulated time; a zero-length interval would divide by zero, xfs_io's clock never reads zero.
     const double secs = static_cast<double>(std::max<std::uint64_t>(ns, 1)) / 1e9;
-    return fmt::format("{}, {} ops; {:.4f} sec ({}/sec and {:.4f} ops/sec)", xfs_io_cvtstr(static_cast<double>(bytes)), ops,
-                       static_cast<double>(ns) / 1e9, xfs_io_cvtstr(static_cast<double>(bytes) / secs),
-                       static_cast<double>(ops) / secs);
+    return fmt::format("{}, {} ops; {:.4f} sec ({}/sec and {:.4f} ops/sec)",
+                       xfs_io_cvtstr(static_cast<double>(bytes)), ops, static_cast<double>(ns) / 1e9,
+                       xfs_io_cvtstr(static_cast<double>(bytes) / secs), static_cast<double>(ops) / secs);
 }
 
 std::vector<std::string> xfs_io_hexdump(std::uint64_t offset, const std::vector<std::byte>& data) {

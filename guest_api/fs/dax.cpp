@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/dax.h"
 
 #include <algorithm>
@@ -6,7 +8,6 @@
 #include "guest_api/arch/copy_mc.h"
 #include "guest_api/drivers/dax/dax.h"
 #include "guest_api/fs/fs.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

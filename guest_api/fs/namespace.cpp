@@ -1,4 +1,6 @@
 // mount(8)/umount(8) and the address lookups of `inject poison` (fs/namespace.c).
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <sstream>
 
 #include "guest_api/admin.h"
@@ -7,7 +9,6 @@
 #include "guest_api/fs/internal.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_super.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

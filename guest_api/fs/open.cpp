@@ -1,8 +1,9 @@
 // open, close, truncate, fallocate (fs/open.c).
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 
 #include "guest_api/fs/internal.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"

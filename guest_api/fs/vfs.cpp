@@ -1,8 +1,9 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/vfs.h"
 
 #include "guest_api/fs/internal.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/mm_types.h"
 

@@ -1,9 +1,10 @@
 // sysctl(8) writes for the memory-failure knobs (kernel/sysctl.c vm_table, mm/memory-failure.c): both
 // are proc_dointvec_minmax over [0, 1].
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <string>
 
 #include "guest_api/admin.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

@@ -1,8 +1,9 @@
 // mm/madvise.c: MADV_HWPOISON (madvise_inject_error) — software-injected memory failure on the
 // pages a task maps, without touching the media, as xfstests and the ndctl tests use it.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <fmt/format.h>
 
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/internal.h"
 #include "guest_api/mm/memory_failure.h"

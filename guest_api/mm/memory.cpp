@@ -1,6 +1,8 @@
 // mm/memory.c: page faults on DAX mappings (handle_mm_fault, do_page_mkwrite, zap), the user-mode
 // access a task's load or store makes (the instruction's view: page walk, fault, then the access
 // through the CPU's memory port), and arch/x86/mm/fault.c's signal on fault errors.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 #include <iterator>
 #include <type_traits>
@@ -8,7 +10,6 @@
 
 #include "guest_api/arch/mce.h"
 #include "guest_api/fs/fs.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/internal.h"
 #include "guest_api/mm/memremap.h"

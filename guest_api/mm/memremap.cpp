@@ -1,4 +1,6 @@
 // mm/memremap.c: dev_pagemap registration and lookup, and the ZONE_DEVICE struct pages they bring.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/mm/memremap.h"
 
 #include "guest_api/kernel/kernel.h"

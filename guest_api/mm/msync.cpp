@@ -1,9 +1,10 @@
 // mm/msync.c: MS_SYNC writes back the file range of every shared mapping in [addr, addr + len) through
 // f_op->fsync (for DAX: cache flushes of the dirty range); MS_ASYNC is a no-op since 2.6.19.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 
 #include "guest_api/fs/fs.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/mm_types.h"
 #include "guest_api/mm/signal.h"

@@ -1,8 +1,9 @@
 // kernel/signal.c for the signals memory errors send. No simulated task installs handlers, so every
 // signal here takes its default action and terminates the receiver (SIGBUS, SIGSEGV: core; SIGKILL).
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/mm/signal.h"
 
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/mm_subsystem.h"
 #include "guest_api/mm/mm_types.h"

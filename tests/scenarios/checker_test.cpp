@@ -26,7 +26,7 @@ TEST_CASE("a well ordered scenario has no errors") {
 TEST_CASE("mount before any mkfs on that device is an error at the device") {
     const auto e = errors_of("steps:\n  - mount -o dax /dev/pmem0 /mnt\n");
     REQUIRE(e.size() == 1);
-    CHECK(e[0].format() == "o.yaml:2:19: error: mount of /dev/pmem0 before any mkfs.xfs on it\n"
+    CHECK(e[0].format() == "o.yaml:2:18: error: mount of /dev/pmem0 before any mkfs.xfs on it\n"
                            "hint: add a step 'mkfs.xfs /dev/pmem0' before it");
 }
 

@@ -20,7 +20,7 @@ TEST_CASE("chrome trace output is valid json with thread names in first use orde
     const auto j = nlohmann::json::parse(out.str());
     CHECK(j["displayTimeUnit"] == "ns");
     const auto& ev = j["traceEvents"];
-    REQUIRE(ev.size() == 8);   // process name + 2 thread names + 5 events
+    REQUIRE(ev.size() == 8); // process name + 2 thread names + 5 events
     CHECK(ev[1]["name"] == "thread_name");
     CHECK(ev[1]["args"]["name"] == "cpu0");
     CHECK(ev[1]["tid"] == 1);

@@ -22,7 +22,7 @@ Diagnostic only_error(const std::string& step) {
 }
 
 const ParsedCommand& only_command(const std::string& step) {
-    static thread_local ParsedScenario keep;   // keeps the result alive for the caller
+    static thread_local ParsedScenario keep; // keeps the result alive for the caller
     keep = parse_one(step);
     REQUIRE(keep.errors.empty());
     REQUIRE(keep.steps.size() == 2);
@@ -40,7 +40,8 @@ TEST_CASE("ndctl create-namespace parses options with equals signs") {
 }
 
 TEST_CASE("xfs_io subcommands are parsed in order with their numbers") {
-    const ParsedCommand& c = only_command(R"(xfs_io -f -c "pwrite -S 0xab 0 4k" -c "mmap -r 0 2m" /dev/pmem0)");
+    const ParsedCommand& c =
+        only_command(R"(xfs_io -f -c "pwrite -S 0xab 0 4k" -c "mmap -r 0 2m" /dev/pmem0)");
     REQUIRE(c.subcommands.size() == 2);
     CHECK(c.subcommands[0].name() == "pwrite");
     CHECK(c.subcommands[0].option("-S")->number == 0xab);
@@ -121,7 +122,8 @@ TEST_CASE("an invalid dmesg regex is rejected at check time") {
 }
 
 TEST_CASE("expect signal takes a code and lsb and addr keys") {
-    const ParsedCommand& c = only_command("expect signal reader SIGBUS BUS_MCEERR_AR lsb=21 addr=0x7f0000000000");
+    const ParsedCommand& c =
+        only_command("expect signal reader SIGBUS BUS_MCEERR_AR lsb=21 addr=0x7f0000000000");
     CHECK(c.args.size() == 3);
     CHECK(c.keyval("lsb")->number == 21);
     CHECK(c.keyval("addr")->number == 0x7f0000000000ull);
@@ -143,7 +145,8 @@ TEST_CASE("a task prefix is kept and madvise-hwpoison requires one") {
 
 TEST_CASE("inject poison needs exactly one target and its companion option") {
     CHECK(only_error("inject poison --len 256").message == "inject poison needs a target");
-    CHECK(only_error("inject poison --spa 0x4000000000 --dimm nmem0 --dpa 0").message == "inject poison takes exactly one target");
+    CHECK(only_error("inject poison --spa 0x4000000000 --dimm nmem0 --dpa 0").message ==
+          "inject poison takes exactly one target");
     const Diagnostic d = only_error("inject poison --dimm nmem0");
     CHECK(d.message == "--dimm needs --dpa");
     CHECK(d.where.column == 5 + 14);
@@ -152,7 +155,8 @@ TEST_CASE("inject poison needs exactly one target and its companion option") {
 
 TEST_CASE("reflink takes the source alone or with all three numbers") {
     CHECK(only_command(R"(xfs_io -c "reflink /dev/x 0 0 4k" /dev/y)").subcommands[0].args.size() == 4);
-    CHECK(only_error(R"(xfs_io -c "reflink /dev/x 0 4k" /dev/y)").message == "'reflink' takes SOFF DOFF LEN together or none of them");
+    CHECK(only_error(R"(xfs_io -c "reflink /dev/x 0 4k" /dev/y)").message ==
+          "'reflink' takes SOFF DOFF LEN together or none of them");
 }
 
 TEST_CASE("a dmsetup table is checked word by word") {
@@ -160,7 +164,8 @@ TEST_CASE("a dmsetup table is checked word by word") {
     CHECK(d.where.column == 5 + 30);
     CHECK(d.message == "unknown target type 'linaer'");
     CHECK(d.hint == "did you mean 'linear'?");
-    CHECK(only_command(R"(dmsetup create x --table "0 8 striped 2 8 /dev/pmem0 0 /dev/pmem1 0")").has("--table"));
+    CHECK(only_command(R"(dmsetup create x --table "0 8 striped 2 8 /dev/pmem0 0 /dev/pmem1 0")")
+              .has("--table"));
 }
 
 TEST_CASE("mount options and mkfs options are validated") {

@@ -22,6 +22,7 @@ TEST_CASE("edit distance counts insertions deletions and substitutions") {
     CHECK(edit_distance("mkfs.xf", "mkfs.xfs") == 1);
     CHECK(edit_distance("kitten", "sitting") == 3);
     CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("EOI", "EIO") == 1);
 }
 
 TEST_CASE("did you mean suggests a close candidate and nothing for a distant word") {

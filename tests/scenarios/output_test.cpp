@@ -33,9 +33,10 @@ RunRecord sample() {
 TEST_CASE("results json has the documented keys in order") {
     const auto j = results_json(sample());
     std::vector<std::string> keys;
-    for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-    CHECK(keys == std::vector<std::string>{"scenario", "daxsim_version", "seed", "parameters", "status", "steps",
-                                           "expectations", "metrics", "layers", "dmesg"});
+    for (auto it = j.begin(); it != j.end(); ++it)
+        keys.push_back(it.key());
+    CHECK(keys == std::vector<std::string>{"scenario", "daxsim_version", "seed", "parameters", "status",
+                                           "steps", "expectations", "metrics", "layers", "dmesg"});
     CHECK(j["status"] == "pass");
     CHECK(j["steps"][0]["outcome"] == "failed");
     CHECK(j["steps"][0]["errno"] == "EIO");
@@ -43,7 +44,7 @@ TEST_CASE("results json has the documented keys in order") {
     CHECK(j["expectations"][0]["outcome"] == "pass");
     CHECK(j["metrics"]["cow.copy_bytes"].is_number_unsigned());
     CHECK(j["metrics"]["ratio"] == 0.5);
-    CHECK(j["metrics"].begin().key() == "cow.copy_bytes");   // sorted
+    CHECK(j["metrics"].begin().key() == "cow.copy_bytes"); // sorted
 }
 
 TEST_CASE("an unexpected step failure fails the run and the summary names its line") {
@@ -53,7 +54,8 @@ TEST_CASE("an unexpected step failure fails the run and the summary names its li
     CHECK(results_json(r)["status"] == "fail");
     const std::string summary = format_summary(r);
     CHECK(summary.starts_with("FAIL: demo\n"));
-    CHECK(summary.find("demo.yaml:5: step failed: xfs_io -c \"pread 0 4k\" /mnt/f: pread: Input/output error") !=
+    CHECK(summary.find(
+              "demo.yaml:5: step failed: xfs_io -c \"pread 0 4k\" /mnt/f: pread: Input/output error") !=
           std::string::npos);
 }
 
@@ -62,7 +64,8 @@ TEST_CASE("a failed expectation is listed with file and line") {
     r.expectations[0].pass = false;
     r.expectations[0].detail = "line 5 succeeded";
     const std::string summary = format_summary(r);
-    CHECK(summary.find("demo.yaml:6: expectation failed: expect errno EIO: line 5 succeeded") != std::string::npos);
+    CHECK(summary.find("demo.yaml:6: expectation failed: expect errno EIO: line 5 succeeded") !=
+          std::string::npos);
 }
 
 TEST_CASE("the summary lists the failure path layers in path order") {

@@ -30,10 +30,12 @@ TEST_CASE("defaults match the documented platform") {
 }
 
 TEST_CASE("values take units and land in the typed configs") {
-    const std::vector<PlatformEntry> file{entry("dimm.capacity", "16GiB", 2), entry("dimm.read_latency", "0.3us", 3)};
+    const std::vector<PlatformEntry> file{entry("dimm.capacity", "16GiB", 2),
+                                          entry("dimm.read_latency", "0.3us", 3)};
     auto bad = build_config(file, {});
-    REQUIRE_FALSE(bad.ok());   // 0.3us has no integer number of units
-    const std::vector<PlatformEntry> good{entry("dimm.capacity", "16GiB", 2), entry("dimm.read_latency", "1us", 3),
+    REQUIRE_FALSE(bad.ok()); // 0.3us has no integer number of units
+    const std::vector<PlatformEntry> good{entry("dimm.capacity", "16GiB", 2),
+                                          entry("dimm.read_latency", "1us", 3),
                                           entry("persistence", "eadr", 4), entry("cost.mce_entry", "3us", 5)};
     auto r = build_config(good, {});
     REQUIRE(r.ok());
@@ -45,7 +47,8 @@ TEST_CASE("values take units and land in the typed configs") {
 
 TEST_CASE("set on the command line wins over the file") {
     const std::vector<PlatformEntry> file{entry("cpu.count", "4", 2)};
-    const std::vector<std::string> sets{"cpu.count=8", "vm.memory_failure_early_kill=1", "dm.notify_failure=upstream"};
+    const std::vector<std::string> sets{"cpu.count=8", "vm.memory_failure_early_kill=1",
+                                        "dm.notify_failure=upstream"};
     auto r = build_config(file, sets);
     REQUIRE(r.ok());
     CHECK(r.value().platform.cpu.count == 8);
@@ -57,7 +60,8 @@ TEST_CASE("an unknown key in the file is located with a suggestion") {
     const std::vector<PlatformEntry> file{entry("dimm.cuont", "2", 4)};
     auto r = build_config(file, {});
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().format() == "p.yaml:4:3: error: unknown parameter 'dimm.cuont'\nhint: did you mean 'dimm.count'?");
+    CHECK(r.error().format() ==
+          "p.yaml:4:3: error: unknown parameter 'dimm.cuont'\nhint: did you mean 'dimm.count'?");
 }
 
 TEST_CASE("a bad value names the key and the value at the value") {
@@ -72,9 +76,9 @@ TEST_CASE("a bad set value is reported against the set") {
     const std::vector<std::string> sets{"dimm.capacity=lots"};
     auto r = build_config({}, sets);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().format() ==
-          "daxsim: error: --set dimm.capacity=lots: bad value 'lots' for dimm.capacity: 'lots' is not a size: it has no number\n"
-          "hint: dimm.capacity is in B");
+    CHECK(r.error().format() == "daxsim: error: --set dimm.capacity=lots: bad value 'lots' for "
+                                "dimm.capacity: 'lots' is not a size: it has no number\n"
+                                "hint: dimm.capacity is in B");
 }
 
 TEST_CASE("a set without an equals sign is rejected") {
@@ -97,12 +101,14 @@ TEST_CASE("an impossible machine from a set names the set") {
     const std::vector<std::string> sets{"interleave.ways=4"};
     auto r = build_config({}, sets);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message == "--set interleave.ways=4: impossible machine: interleave.ways: 4 does not divide dimm.count 6");
+    CHECK(r.error().message ==
+          "--set interleave.ways=4: impossible machine: interleave.ways: 4 does not divide dimm.count 6");
 }
 
 TEST_CASE("the params listing has every key with its default and unit") {
     const std::string table = format_params_table();
-    for (const auto& p : param_registry()) CHECK(table.find(std::string(p.key)) != std::string::npos);
+    for (const auto& p : param_registry())
+        CHECK(table.find(std::string(p.key)) != std::string::npos);
     CHECK(table.find("dimm.capacity") != std::string::npos);
     CHECK(table.find("128GiB") != std::string::npos);
     CHECK(param_registry().size() >= 29);

@@ -5,8 +5,13 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 using namespace std::string_literals;
@@ -15,7 +20,7 @@ namespace {
 
 struct Run {
     int status = -1;
-    std::string output;   // stdout and stderr
+    std::string output; // stdout and stderr
 };
 
 Run daxsim(const std::string& args) {
@@ -24,13 +29,20 @@ Run daxsim(const std::string& args) {
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
     std::array<char, 4096> buf{};
-    while (const std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+    while (const std::size_t n = fread(buf.data(), 1, buf.size(), p))
+        r.output.append(buf.data(), n);
     const int raw = pclose(p);
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     return r;
 }
 
-std::string invalid(const char* name) { return DAXSIM_SOURCE_DIR "/tests/scenarios/invalid/"s + name; }
+std::string invalid(const char* name) {
+    return DAXSIM_SOURCE_DIR "/tests/scenarios/invalid/"s + name;
+}
+
+std::string minimal() {
+    return DAXSIM_SOURCE_DIR "/tests/scenarios/minimal.yaml"s;
+}
 
 void check_rejected(const char* name, const std::string& expected) {
     const Run r = daxsim("run '" + invalid(name) + "' --quiet");
@@ -49,7 +61,8 @@ TEST_CASE("cli version prints the version and exits 0") {
 TEST_CASE("cli help lists every command of the contract") {
     const Run r = daxsim("--help");
     CHECK(r.status == 0);
-    for (const char* c : {"run", "sweep", "calibrate", "bench", "params"}) CHECK(r.output.find(c) != std::string::npos);
+    for (const char* c : {"run", "sweep", "calibrate", "bench", "params"})
+        CHECK(r.output.find(c) != std::string::npos);
 }
 
 TEST_CASE("cli params lists keys with defaults") {
@@ -84,36 +97,44 @@ TEST_CASE("cli missing scenario file exits 2") {
 }
 
 TEST_CASE("cli rejects an unknown command with line column and hint") {
-    check_rejected("unknown-command.yaml", "unknown-command.yaml:4:5: error: unknown command 'mkfs.xsf'\nhint: did you mean 'mkfs.xfs'?");
+    check_rejected(
+        "unknown-command.yaml",
+        "unknown-command.yaml:4:5: error: unknown command 'mkfs.xsf'\nhint: did you mean 'mkfs.xfs'?");
 }
 
 TEST_CASE("cli rejects an unquoted step beginning with at sign") {
-    check_rejected("unquoted-at.yaml", "unquoted-at.yaml:4:5: error: a step that begins with '@' must be quoted");
+    check_rejected("unquoted-at.yaml",
+                   "unquoted-at.yaml:4:5: error: a step that begins with '@' must be quoted");
 }
 
 TEST_CASE("cli rejects an unquoted step containing colon space") {
-    check_rejected("unquoted-colon.yaml", "unquoted-colon.yaml:4:5: error: this step contains ': '");
+    check_rejected("unquoted-colon.yaml",
+                   "unquoted-colon.yaml:4:5: error: a step that contains ': ' must be quoted");
 }
 
 TEST_CASE("cli rejects an unknown parameter") {
-    check_rejected("unknown-parameter.yaml",
-                   "unknown-parameter.yaml:3:3: error: unknown parameter 'dimm.cuont'\nhint: did you mean 'dimm.count'?");
+    check_rejected("unknown-parameter.yaml", "unknown-parameter.yaml:3:3: error: unknown parameter "
+                                             "'dimm.cuont'\nhint: did you mean 'dimm.count'?");
 }
 
 TEST_CASE("cli rejects an impossible machine naming the key") {
-    check_rejected("impossible-machine.yaml",
-                   "impossible-machine.yaml:3:3: error: impossible machine: interleave.ways: 4 does not divide dimm.count 6");
+    check_rejected("impossible-machine.yaml", "impossible-machine.yaml:3:3: error: impossible machine: "
+                                              "interleave.ways: 4 does not divide dimm.count 6");
 }
 
 TEST_CASE("cli rejects an impossible machine from set") {
-    const Run r = daxsim("run '" + invalid("unknown-command.yaml") + "' --set cpu.count=0");
+    const Run r = daxsim("run '" + minimal() + "' --set cpu.count=0");
     CHECK(r.status == 2);
+    CHECK(r.output.find(
+              "daxsim: error: --set cpu.count=0: impossible machine: cpu.count: 0 is not between 1 and 64") !=
+          std::string::npos);
 }
 
 TEST_CASE("cli rejects an unknown set key with a suggestion") {
-    const Run r = daxsim("run '" + invalid("bad-regex.yaml") + "' --set persistance=eadr");
+    const Run r = daxsim("run '" + minimal() + "' --set persistance=eadr");
     CHECK(r.status == 2);
-    CHECK(r.output.find("--set persistance=eadr: unknown parameter 'persistance'\nhint: did you mean 'persistence'?") !=
+    CHECK(r.output.find(
+              "--set persistance=eadr: unknown parameter 'persistance'\nhint: did you mean 'persistence'?") !=
           std::string::npos);
 }
 
@@ -122,17 +143,66 @@ TEST_CASE("cli rejects a bad regex") {
 }
 
 TEST_CASE("cli rejects a mount before mkfs") {
-    check_rejected("mount-before-mkfs.yaml", "mount-before-mkfs.yaml:4:19: error: mount of /dev/pmem0 before any mkfs.xfs on it");
+    check_rejected("mount-before-mkfs.yaml",
+                   "mount-before-mkfs.yaml:4:18: error: mount of /dev/pmem0 before any mkfs.xfs on it");
 }
 
 TEST_CASE("cli rejects an unknown top level key") {
-    check_rejected("unknown-key.yaml", "unknown-key.yaml:2:1: error: unknown key 'step'\nhint: did you mean 'steps'?");
+    check_rejected("unknown-key.yaml",
+                   "unknown-key.yaml:2:1: error: unknown key 'step'\nhint: did you mean 'steps'?");
 }
 
 TEST_CASE("cli rejects a size without a number inside an xfs_io command") {
-    check_rejected("size-without-number.yaml", "size-without-number.yaml:6:28: error: LEN: 'k' is not a size: it has no number");
+    check_rejected("size-without-number.yaml",
+                   "size-without-number.yaml:6:28: error: LEN: 'k' is not a size: it has no number");
 }
 
 TEST_CASE("cli rejects malformed yaml") {
     check_rejected("malformed.yaml", "malformed.yaml:3:1: error:");
+}
+
+namespace {
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::filesystem::path out_dir(const std::string& name) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("daxsim-cli-" + name + "-" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir);
+    return dir;
+}
+} // namespace
+
+TEST_CASE("cli set before and after the file both apply and reach results json") {
+    const auto dir = out_dir("set");
+    const Run r = daxsim("run --set cpu.count=4 '" + minimal() + "' --set persistence=eadr --quiet --out '" +
+                         dir.string() + "'");
+    CHECK(r.status == 0);
+    const std::string results = slurp(dir / "results.json");
+    CHECK(results.find("\"cpu.count\": \"4\"") != std::string::npos);
+    CHECK(results.find("\"persistence\": \"eadr\"") != std::string::npos);
+    CHECK(results.find("\"status\": \"pass\"") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cli runs are deterministic to the byte") {
+    const auto a = out_dir("det-a");
+    const auto b = out_dir("det-b");
+    REQUIRE(daxsim("run '" + minimal() + "' --quiet --seed 5 --out '" + a.string() + "'").status == 0);
+    REQUIRE(daxsim("run '" + minimal() + "' --quiet --seed 5 --out '" + b.string() + "'").status == 0);
+    CHECK(slurp(a / "results.json") == slurp(b / "results.json"));
+    CHECK(slurp(a / "trace.json") == slurp(b / "trace.json"));
+    CHECK(slurp(a / "trace.json").find("\"thread_name\"") != std::string::npos);
+    std::filesystem::remove_all(a);
+    std::filesystem::remove_all(b);
+}
+
+TEST_CASE("cli invalid input writes no output files") {
+    const auto dir = out_dir("invalid");
+    CHECK(daxsim("run '" + invalid("unknown-command.yaml") + "' --out '" + dir.string() + "'").status == 2);
+    CHECK_FALSE(std::filesystem::exists(dir / "results.json"));
 }

@@ -36,7 +36,7 @@ TEST_CASE("a scenario file yields name description seed platform and steps with 
     CHECK(f.steps[0].line == 7);
     CHECK(f.steps[0].at(0).column == 5);
     CHECK(f.steps[1].text == "mkfs.xfs /dev/pmem0");
-    CHECK(f.steps[1].at(0).column == 6);   // after the opening quote
+    CHECK(f.steps[1].at(0).column == 6); // after the opening quote
 }
 
 TEST_CASE("the name defaults to the file stem") {
@@ -87,7 +87,8 @@ TEST_CASE("a step that yaml read as a mapping says it contains colon space") {
     const Diagnostic d = error_of("steps:\n  - expect dmesg Memory failure: 0x1\n");
     CHECK(d.where.line == 2);
     CHECK(d.where.column == 5);
-    CHECK(d.message == "this step contains ': ' and YAML read it as a mapping; a step that contains ': ' must be quoted");
+    CHECK(d.message == "a step that contains ': ' must be quoted");
+    CHECK(d.hint == "write - 'expect dmesg Memory failure: 0x1'");
 }
 
 TEST_CASE("a step that is a list is rejected") {
@@ -104,4 +105,12 @@ TEST_CASE("a seed that is not a number is rejected at its value") {
     CHECK(d.where.line == 1);
     CHECK(d.where.column == 7);
     CHECK(d.message == "'seed' must be a non-negative integer");
+}
+
+TEST_CASE("an unquoted step with colon space that yaml cannot parse says to quote it") {
+    const Diagnostic d = error_of("steps:\n  - sync\n  - expect dmesg \"Memory failure: 0x1\"\n");
+    CHECK(d.where.line == 3);
+    CHECK(d.where.column == 5);
+    CHECK(d.message == "a step that contains ': ' must be quoted");
+    CHECK(d.hint == "write - 'expect dmesg \"Memory failure: 0x1\"'");
 }

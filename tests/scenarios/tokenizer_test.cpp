@@ -20,7 +20,7 @@ TEST_CASE("double and single quotes group words and drop the quotes") {
     REQUIRE(t.words.size() == 6);
     CHECK(t.words[2].text == "pwrite 0 4k");
     CHECK(t.words[2].offset == 10);
-    CHECK(t.words[2].offset_of(0) == 11);   // the 'p' after the quote
+    CHECK(t.words[2].offset_of(0) == 11); // the 'p' after the quote
     CHECK(t.words[4].text == "mread 0 4k");
 }
 
@@ -29,7 +29,7 @@ TEST_CASE("backslash escapes outside quotes and selected characters inside doubl
     REQUIRE(t.words.size() == 3);
     CHECK(t.words[0].text == "a b");
     CHECK(t.words[1].text == "x\"y");
-    CHECK(t.words[2].text == "p\\nq");   // sh keeps \n literally inside double quotes
+    CHECK(t.words[2].text == "p\\nq"); // sh keeps \n literally inside double quotes
 }
 
 TEST_CASE("an unterminated quote is an error at the quote") {
@@ -49,7 +49,8 @@ TEST_CASE("tokenizing inside a word maps offsets to the outer line") {
 }
 
 TEST_CASE("table strings split at a literal backslash n") {
-    const Tokens outer = tokenize(R"(dmsetup create x --table "0 8 linear /dev/pmem0 0\n8 8 linear /dev/pmem1 0")");
+    const Tokens outer =
+        tokenize(R"(dmsetup create x --table "0 8 linear /dev/pmem0 0\n8 8 linear /dev/pmem1 0")");
     const auto lines = split_table_lines(outer.words[4]);
     REQUIRE(lines.size() == 2);
     CHECK(lines[0].text == "0 8 linear /dev/pmem0 0");

@@ -13,7 +13,8 @@ TEST_CASE("cvtstr prints whole numbers without decimals as xfs_io does") {
 
 TEST_CASE("the io report line has bytes ops time and rates") {
     CHECK(xfs_io_report(4096, 1, 1'000'000) == "4 KiB, 1 ops; 0.0010 sec (4 MiB/sec and 1000.0000 ops/sec)");
-    CHECK(xfs_io_report(4096, 1, 3'000'000) == "4 KiB, 1 ops; 0.0030 sec (1.302 MiB/sec and 333.3333 ops/sec)");
+    CHECK(xfs_io_report(4096, 1, 3'000'000) ==
+          "4 KiB, 1 ops; 0.0030 sec (1.302 MiB/sec and 333.3333 ops/sec)");
 }
 
 TEST_CASE("pread -v dumps sixteen bytes a line with offsets and characters") {

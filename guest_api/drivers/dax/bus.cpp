@@ -1,8 +1,9 @@
 // drivers/dax/bus.c and super.c's host registry: dax_device allocation and the dev_dax instances.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/drivers/dax/bus.h"
 
 #include "guest_api/fs/fs.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

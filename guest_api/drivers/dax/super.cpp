@@ -1,11 +1,12 @@
 // drivers/dax/super.c: dax_device liveness, direct access, and the holder chain (v6.8: holder added
 // by 8012b86608, MF_MEM_PRE_REMOVE on kill_dax since 6.8).
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 #include <limits>
 
 #include "guest_api/block/blkdev.h"
 #include "guest_api/drivers/dax/dax.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/memory_failure.h"

@@ -5,6 +5,8 @@
 //                  u64 checksum (FNV-1a 64 over the entries), 32 B reserved
 //   count entries of entry_size (128 B): uuid (40 B, NUL padded), u16 range_index, u16 mode,
 //                  u32 id, u64 offset, u64 size, u64 align, u8 map_mem, 55 B reserved
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <array>
 #include <cstring>
 #include <fmt/format.h>
@@ -12,7 +14,6 @@
 
 #include "guest_api/drivers/nvdimm/bus.h"
 #include "guest_api/drivers/nvdimm/nd.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

@@ -1,6 +1,8 @@
 // drivers/nvdimm/namespace_devs.c (create, size, destroy), pfn_devs.c (nd_pfn_init: the info block
 // and memmap reservation) and the probe that binds a namespace's driver (nd_pmem for fsdax, dax_pmem +
 // device-dax for devdax).
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -10,7 +12,6 @@
 #include "guest_api/drivers/nvdimm/nd.h"
 #include "guest_api/drivers/nvdimm/pmem.h"
 #include "guest_api/fs/fs.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

@@ -2,6 +2,8 @@
 // listings, badblocks, error injection (ACPI ARS error inject + badblocks notification, as ndctl
 // does by default), clear-errors, address range scrub, unbind, and the SPA lookup `inject poison`
 // needs.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -10,7 +12,6 @@
 #include "guest_api/drivers/nvdimm/bus.h"
 #include "guest_api/drivers/nvdimm/nd.h"
 #include "guest_api/drivers/nvdimm/pmem.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/memory_failure.h"
 #include "guest_api/mm/memremap.h"

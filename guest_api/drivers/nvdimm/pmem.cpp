@@ -1,5 +1,7 @@
 // drivers/nvdimm/pmem.c (v6.8): the pmem block device, its dax_operations and its pgmap
 // memory_failure hook.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/drivers/nvdimm/pmem.h"
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "guest_api/drivers/dax/bus.h"
 #include "guest_api/drivers/nvdimm/bus.h"
 #include "guest_api/drivers/nvdimm/nd.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/mm_subsystem.h"

@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_inode.h"
 
 #include <array>
@@ -7,7 +9,6 @@
 #include "guest_api/fs/xfs/xfs_bmap.h"
 #include "guest_api/fs/xfs/xfs_file.h"
 #include "guest_api/fs/xfs/xfs_reflink.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

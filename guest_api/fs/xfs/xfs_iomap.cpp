@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_iomap.h"
 
 #include <algorithm>
@@ -5,7 +7,6 @@
 #include "guest_api/drivers/dax/dax.h"
 #include "guest_api/fs/xfs/xfs_bmap.h"
 #include "guest_api/fs/xfs/xfs_reflink.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

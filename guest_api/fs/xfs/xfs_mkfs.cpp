@@ -1,6 +1,8 @@
 // mkfs.xfs (xfsprogs mkfs/xfs_mkfs.c), the parts daxsim models: geometry from the device size and
 // -d agcount, the AG headers and btree roots of every AG, the root inode chunk in AG 0 and the internal
 // log in the middle AG, all recorded in the rmapbt with their owners and written to the media.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -14,7 +16,6 @@
 #include "guest_api/fs/xfs/xfs_alloc.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_rmap.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

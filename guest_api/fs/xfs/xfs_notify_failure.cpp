@@ -2,6 +2,8 @@
 // rmapbt is queried over it, and every owner is told: file data owners through mf_dax_kill_procs (each
 // reflinked owner of a shared block), metadata owners by shutting the file system down. MF_MEM_PRE_REMOVE
 // (device unbind) freezes, signals the mapping processes and force-unmounts instead.
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_notify_failure.h"
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "guest_api/block/blkdev.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_rmap.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/memory_failure.h"

@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_reflink.h"
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "guest_api/fs/xfs/xfs_iomap.h"
 #include "guest_api/fs/xfs/xfs_refcount.h"
 #include "guest_api/fs/xfs/xfs_rmap.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_rmap.h"
 
 #include <vector>

@@ -1,3 +1,5 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
 #include "guest_api/fs/xfs/xfs_super.h"
 
 #include <array>
@@ -13,7 +15,6 @@
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_notify_failure.h"
 #include "guest_api/fs/xfs/xfs_reflink.h"
-#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/kernel.h"
 
 namespace daxsim::kernel {

@@ -1,0 +1,108 @@
+#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+
+#include "guest_api/block/blkdev.h"
+#include "guest_api/drivers/dax/dax.h"
+#include "guest_api/fs/vfs.h"
+#include "guest_api/fs/xfs/xfs_mount.h"
+#include "guest_api/mm/memory_failure.h"
+#include "tests/guest_api/xfs_fixture.h"
+
+using namespace daxsim::kernel;
+using namespace daxsim::kernel::test;
+
+namespace {
+
+block_device& pmem0(XfsFixture& f) { return *f.k.dev_nodes().at("pmem0").bdev; }
+
+// Byte offset in the dax device of a file's first block.
+u64 dax_offset_of(XfsFixture& f, int fd) {
+    return pmem0(f).dax_offset + f.fiemap(fd).at(0).fe_physical;
+}
+
+} // namespace
+
+TEST_CASE("notify_failure on a reflinked data block calls mf_dax_kill_procs for every owner") {
+    XfsFixture f;
+    const int a = f.open("a");
+    const int b = f.open("b");
+    REQUIRE(f.pwrite_fill(a, std::byte{1}, 0, 8192) == 8192);
+    REQUIRE(sys_ioctl_ficlonerange(f.k, f.t, b, a, 0, 0, 0) == 0);
+    // Two early-kill processes map one file each and touch the shared page: each learns of the
+    // failure only if XFS calls mf_dax_kill_procs for its file's mapping.
+    task_struct* p1 = sys_spawn(f.k, "p1");
+    task_struct* p2 = sys_spawn(f.k, "p2");
+    REQUIRE(sys_prctl(f.k, p1, PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY) == 0);
+    REQUIRE(sys_prctl(f.k, p2, PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY) == 0);
+    const int fd1 = sys_open(f.k, p1, "/mnt/pmem/a", O_RDWR);
+    const int fd2 = sys_open(f.k, p2, "/mnt/pmem/b", O_RDWR);
+    const long m1 = sys_mmap(f.k, p1, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd1, 0);
+    const long m2 = sys_mmap(f.k, p2, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+    REQUIRE(m1 > 0);
+    REQUIRE(m2 > 0);
+    std::vector<std::byte> one(1);
+    REQUIRE(user_load(f.k, p1, static_cast<u64>(m1), one) == 0);
+    REQUIRE(user_load(f.k, p2, static_cast<u64>(m2), one) == 0);
+    f.k.set_current(f.t);   // the notification comes from a third task's context
+    const int ret = dax_holder_notify_failure(f.k, pmem0(f).dax_dev, dax_offset_of(f, a), 4096, MF_ACTION_REQUIRED);
+    CHECK(ret == 0);
+    CHECK_FALSE(fs_is_shutdown(f.k, "/mnt/pmem"));
+    REQUIRE(p1->signals.size() == 1);
+    REQUIRE(p2->signals.size() == 1);
+    CHECK(p1->signals[0].si_signo == SIGBUS);
+    CHECK(p2->signals[0].si_signo == SIGBUS);
+    CHECK(p1->signals[0].si_code == BUS_MCEERR_AO);
+    CHECK(p1->signals[0].si_addr == static_cast<u64>(m1));
+    CHECK(p2->signals[0].si_addr == static_cast<u64>(m2));
+    CHECK(f.k.layer_times().totals().contains("xfs_rmap"));
+}
+
+TEST_CASE("notify_failure on an AG header shuts the filesystem down and later writes fail with EIO") {
+    XfsFixture f;
+    const int a = f.open("a");
+    REQUIRE(f.pwrite_fill(a, std::byte{1}, 0, 4096) == 4096);
+    const xfs_sb& sb = f.k.vfs().xfs_image("pmem0")->sb;
+    const u64 agf = pmem0(f).dax_offset + u64{sb.sb_agblocks} * sb.sb_blocksize + 512;   // AG 1's AGF sector
+    const int ret = dax_holder_notify_failure(f.k, pmem0(f).dax_dev, agf, 256, MF_ACTION_REQUIRED);
+    CHECK(ret == -EFSCORRUPTED);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+    CHECK(f.dmesg_has("XFS (pmem0): Corruption of on-disk metadata (0x10) detected at xfs_dax_notify_ddev_failure "
+                      "(fs/xfs/xfs_notify_failure.c).  Shutting down filesystem."));
+    CHECK(f.dmesg_has("XFS (pmem0): Please unmount the filesystem and rectify the problem(s)"));
+    CHECK(f.pwrite_fill(a, std::byte{2}, 0, 10) == -EIO);
+    ssize_t r = 0;
+    f.pread(a, 0, 10, &r);
+    CHECK(r == -EIO);
+    CHECK(f.open("c") == -EIO);
+    CHECK(sys_close(f.k, f.t, a) == 0);
+    CHECK(do_umount(f.k, "/mnt/pmem") == 0);
+}
+
+TEST_CASE("notify_failure on the log shuts the filesystem down") {
+    XfsFixture f;
+    const xfs_sb& sb = f.k.vfs().xfs_image("pmem0")->sb;
+    const u64 log = pmem0(f).dax_offset + xfs_fsb_to_bdev_bytes(sb, sb.sb_logstart) + 8192;
+    CHECK(dax_holder_notify_failure(f.k, pmem0(f).dax_dev, log, 4096, 0) == -EFSCORRUPTED);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+}
+
+TEST_CASE("mount without rmapbt makes notify_failure return EOPNOTSUPP") {
+    MkfsOptions opts;
+    opts.rmapbt = false;
+    opts.reflink = false;
+    XfsFixture f(opts);
+    const int a = f.open("a");
+    REQUIRE(f.pwrite_fill(a, std::byte{1}, 0, 4096) == 4096);
+    CHECK(dax_holder_notify_failure(f.k, pmem0(f).dax_dev, dax_offset_of(f, a), 4096, MF_ACTION_REQUIRED) ==
+          -EOPNOTSUPP);
+    CHECK(f.dmesg_has("XFS (pmem0): notify_failure() needs rmapbt enabled!"));
+    CHECK_FALSE(fs_is_shutdown(f.k, "/mnt/pmem"));
+}
+
+TEST_CASE("pre-remove notification force-unmounts the filesystem") {
+    XfsFixture f;
+    CHECK(dax_holder_notify_failure(f.k, pmem0(f).dax_dev, 0, ~u64{0}, MF_MEM_PRE_REMOVE) == 0);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+    CHECK(f.dmesg_has("XFS (pmem0): Device is about to be removed!"));
+    CHECK(f.dmesg_has("XFS (pmem0): User initiated shutdown received."));
+    CHECK(f.dmesg_contains("XFS (pmem0): Metadata I/O Error (0x4) detected at xfs_dax_notify_ddev_failure"));
+}
