@@ -7,12 +7,25 @@
 // namei), mm/ (mmap, msync, madvise, user access), kernel/ (fork/exit, prctl).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
 #include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "guest_api/kernel/types.h"
+
+// prctl, fallocate and mmap constants come from the C library headers above (macros with the Linux
+// values); the simulated kernel relies on that numbering.
+static_assert(PR_MCE_KILL == 33 && PR_MCE_KILL_CLEAR == 0 && PR_MCE_KILL_SET == 1 && PR_MCE_KILL_LATE == 0 &&
+              PR_MCE_KILL_EARLY == 1 && PR_MCE_KILL_DEFAULT == 2, "Linux prctl values");
+static_assert(FALLOC_FL_KEEP_SIZE == 0x01 && FALLOC_FL_PUNCH_HOLE == 0x02 && FALLOC_FL_UNSHARE_RANGE == 0x40,
+              "Linux fallocate modes");
+static_assert(PROT_READ == 0x1 && PROT_WRITE == 0x2 && MAP_SHARED == 0x01 && MAP_SYNC == 0x80000 &&
+              MS_ASYNC == 1 && MS_SYNC == 4 && MADV_HWPOISON == 100, "Linux mmap values");
 
 namespace daxsim::kernel {
 
@@ -28,12 +41,6 @@ void do_exit(Kernel& k, task_struct* t, int code);
 // The most recent task with that name, alive or dead (expectations about a killed task).
 [[nodiscard]] task_struct* find_task_any(Kernel& k, const std::string& comm);
 
-inline constexpr int PR_MCE_KILL = 33;
-inline constexpr int PR_MCE_KILL_CLEAR = 0;
-inline constexpr int PR_MCE_KILL_SET = 1;
-inline constexpr int PR_MCE_KILL_LATE = 0;
-inline constexpr int PR_MCE_KILL_EARLY = 1;
-inline constexpr int PR_MCE_KILL_DEFAULT = 2;
 int sys_prctl(Kernel& k, task_struct* t, int option, unsigned long arg2, unsigned long arg3);
 
 // --- files (fs/open.c, fs/read_write.c, fs/namei.c) ---------------------------------------------
@@ -48,9 +55,6 @@ int sys_unlink(Kernel& k, task_struct* t, const std::string& path);
 void sys_sync(Kernel& k);
 loff_t sys_file_size(Kernel& k, task_struct* t, int fd);
 
-inline constexpr int FALLOC_FL_KEEP_SIZE = 0x01;
-inline constexpr int FALLOC_FL_PUNCH_HOLE = 0x02;
-inline constexpr int FALLOC_FL_UNSHARE_RANGE = 0x40;
 
 // --- remap (fs/remap_range.c, fs/ioctl.c) -------------------------------------------------------
 // FICLONE (len 0 = whole file) / FICLONERANGE.
@@ -76,17 +80,10 @@ struct fiemap_extent {
 int sys_ioctl_fiemap(Kernel& k, task_struct* t, int fd, std::vector<fiemap_extent>* out);
 
 // --- memory (mm/mmap.c, mm/msync.c, mm/madvise.c, user access) ----------------------------------
-inline constexpr int PROT_READ = 0x1;
-inline constexpr int PROT_WRITE = 0x2;
-inline constexpr int MAP_SHARED = 0x01;
-inline constexpr int MAP_SYNC = 0x80000;
 // Returns the mapping's address (> 0) or -errno.
 long sys_mmap(Kernel& k, task_struct* t, u64 len, int prot, int flags, int fd, loff_t off);
 int sys_munmap(Kernel& k, task_struct* t, u64 addr, u64 len);
-inline constexpr int MS_ASYNC = 1;
-inline constexpr int MS_SYNC = 4;
 int sys_msync(Kernel& k, task_struct* t, u64 addr, u64 len, int flags);
-inline constexpr int MADV_HWPOISON = 100;
 int sys_madvise(Kernel& k, task_struct* t, u64 addr, u64 len, int advice);
 // What a load / store instruction of the task does at [addr, addr + buf.size()): page faults, DAX
 // faults, consumption of poison (#MC -> memory_failure -> SIGBUS). Returns 0, or -EFAULT when the task

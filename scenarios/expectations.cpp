@@ -1,5 +1,9 @@
 // `expect ...` against the kernel's state after the steps above it. Each returns pass/fail with a
 // detail that says what was found, so that a failed run explains itself.
+// mm_types.h comes first: glibc's <signal.h> (pulled in by C library headers) would rename siginfo's
+// fields. Signal, open, mmap and prctl constants are the C library's macros, so they are unqualified.
+#include "guest_api/mm/mm_types.h"
+
 #include <cerrno>
 #include <regex>
 #include <set>
@@ -9,7 +13,6 @@
 #include "guest_api/admin.h"
 #include "guest_api/fs/fs.h"
 #include "guest_api/kernel/kernel.h"
-#include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
 
@@ -19,12 +22,13 @@ namespace {
 namespace k = daxsim::kernel;
 
 std::string signal_name(int sig) {
+    using namespace daxsim::kernel;   // SIGBUS & co. are kernel constants, or glibc macros where <signal.h> came in
     switch (sig) {
-    case k::SIGBUS:
+    case SIGBUS:
         return "SIGBUS";
-    case k::SIGKILL:
+    case SIGKILL:
         return "SIGKILL";
-    case k::SIGSEGV:
+    case SIGSEGV:
         return "SIGSEGV";
     default:
         return fmt::format("signal {}", sig);
@@ -60,7 +64,7 @@ ReadBack read_file(k::Kernel& kern, const std::string& path,
                    std::optional<std::pair<std::uint64_t, std::uint64_t>> range) {
     ReadBack out;
     k::task_struct* t = k::sys_spawn(kern, "expect");
-    const int fd = k::sys_open(kern, t, path, k::O_RDONLY);
+    const int fd = k::sys_open(kern, t, path, O_RDONLY);
     if (fd < 0) {
         out.err = -fd;
         if (!t->exited) k::do_exit(kern, t, 0);
@@ -98,7 +102,7 @@ struct BlockMap {
 BlockMap block_map(k::Kernel& kern, const std::string& path, std::uint64_t off, std::uint64_t len) {
     BlockMap out;
     k::task_struct* t = k::sys_spawn(kern, "expect");
-    const int fd = k::sys_open(kern, t, path, k::O_RDONLY);
+    const int fd = k::sys_open(kern, t, path, O_RDONLY);
     std::vector<k::fiemap_extent> extents;
     if (fd < 0)
         out.err = -fd;
@@ -117,7 +121,7 @@ BlockMap block_map(k::Kernel& kern, const std::string& path, std::uint64_t off, 
 
 std::uint64_t file_size(k::Kernel& kern, const std::string& path) {
     k::task_struct* t = k::sys_spawn(kern, "expect");
-    const int fd = k::sys_open(kern, t, path, k::O_RDONLY);
+    const int fd = k::sys_open(kern, t, path, O_RDONLY);
     const k::loff_t size = fd < 0 ? 0 : k::sys_file_size(kern, t, fd);
     if (!t->exited) k::do_exit(kern, t, 0);
     return size > 0 ? static_cast<std::uint64_t>(size) : 0;

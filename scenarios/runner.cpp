@@ -1,3 +1,7 @@
+// mm_types.h comes first: glibc's <signal.h> (pulled in by C library headers) would rename siginfo's
+// fields. Signal, open, mmap and prctl constants are the C library's macros, so they are unqualified.
+#include "guest_api/mm/mm_types.h"
+
 #include "scenarios/runner.h"
 
 #include <cerrno>
@@ -6,7 +10,6 @@
 
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/memory_failure.h"
-#include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"
 #include "platform/machine.h"
 #include "scenarios/atomic_file.h"
@@ -26,12 +29,13 @@ bool about_failure(const Step& s) {
 
 // What the shell prints when a foreground job dies of a signal.
 std::string shell_signal_text(int sig) {
+    using namespace daxsim::kernel;   // SIGBUS & co. are kernel constants, or glibc macros where <signal.h> came in
     switch (sig) {
-    case kernel::SIGBUS:
+    case SIGBUS:
         return "Bus error";
-    case kernel::SIGKILL:
+    case SIGKILL:
         return "Killed";
-    case kernel::SIGSEGV:
+    case SIGSEGV:
         return "Segmentation fault";
     default:
         return fmt::format("Terminated by signal {}", sig);

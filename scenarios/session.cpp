@@ -1,6 +1,9 @@
+// mm_types.h comes first: glibc's <signal.h> (pulled in by C library headers) would rename siginfo's
+// fields. Signal, open, mmap and prctl constants are the C library's macros, so they are unqualified.
+#include "guest_api/mm/mm_types.h"
+
 #include "guest_api/kernel/kernel.h"
 
-#include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
 

@@ -1,6 +1,10 @@
 // The administrative tools and small commands a scenario runs: ndctl, mkfs.xfs, mount, umount, cp, rm,
 // sync, prctl, sysctl, inject poison, madvise-hwpoison, unbind, sleep. Each prints what the real tool
 // prints and records the errno it would exit with.
+// mm_types.h comes first: glibc's <signal.h> (pulled in by C library headers) would rename siginfo's
+// fields. Signal, open, mmap and prctl constants are the C library's macros, so they are unqualified.
+#include "guest_api/mm/mm_types.h"
+
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -9,7 +13,6 @@
 #include "guest_api/admin.h"
 #include "guest_api/fs/fs.h"
 #include "guest_api/kernel/kernel.h"
-#include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
 
@@ -225,10 +228,10 @@ void copy_file(Session& s, const ParsedCommand& c, StepExec& ex) {
     const std::string& src = c.args[0].text;
     const std::string& dst = c.args[1].text;
     const std::string mode = c.has("--reflink") ? c.option("--reflink")->text : "never";
-    const int sfd = k::sys_open(kern, ex.task(), src, k::O_RDONLY);
+    const int sfd = k::sys_open(kern, ex.task(), src, O_RDONLY);
     if (sfd < 0)
         return ex.fail(-sfd, fmt::format("cp: cannot open '{}' for reading: {}", src, strerror_text(-sfd)));
-    const int dfd = k::sys_open(kern, ex.task(), dst, k::O_WRONLY | k::O_CREAT | k::O_TRUNC);
+    const int dfd = k::sys_open(kern, ex.task(), dst, O_WRONLY | O_CREAT | O_TRUNC);
     if (dfd < 0)
         return ex.fail(-dfd,
                        fmt::format("cp: cannot create regular file '{}': {}", dst, strerror_text(-dfd)));
@@ -270,7 +273,7 @@ void madvise_hwpoison(Session& s, const ParsedCommand& c, StepExec& ex) {
     if (off < m->file_off || off + len > m->file_off + m->len)
         return ex.fail(EINVAL,
                        fmt::format("madvise-hwpoison: offset {} is outside the mapping of {}", off, path));
-    const int r = k::sys_madvise(s.kernel(), ex.task(), m->addr + (off - m->file_off), len, k::MADV_HWPOISON);
+    const int r = k::sys_madvise(s.kernel(), ex.task(), m->addr + (off - m->file_off), len, MADV_HWPOISON);
     if (r < 0 && !ex.task()->exited) ex.fail(-r, fmt::format("madvise: {}", strerror_text(-r)));
 }
 
@@ -337,10 +340,10 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
     if (n == "prctl") {
         TaskState& target = s.named_task(c.args[0].text);
         const std::string& policy = c.args[2].text;
-        const unsigned long how = policy == "early"  ? k::PR_MCE_KILL_EARLY
-                                  : policy == "late" ? k::PR_MCE_KILL_LATE
-                                                     : k::PR_MCE_KILL_DEFAULT;
-        const int r = k::sys_prctl(kern, target.task, k::PR_MCE_KILL, k::PR_MCE_KILL_SET, how);
+        const unsigned long how = policy == "early"  ? PR_MCE_KILL_EARLY
+                                  : policy == "late" ? PR_MCE_KILL_LATE
+                                                     : PR_MCE_KILL_DEFAULT;
+        const int r = k::sys_prctl(kern, target.task, PR_MCE_KILL, PR_MCE_KILL_SET, how);
         if (r < 0) ex.fail(-r, fmt::format("prctl: {}", strerror_text(-r)));
         return;
     }

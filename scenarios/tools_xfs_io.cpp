@@ -1,6 +1,10 @@
 // xfs_io as the runner emulates it: each -c command becomes the system calls xfs_io makes, and prints
 // what xfs_io prints. In a persistent task (@NAME) the open file and the mappings outlive the step, so
 // a later `@NAME xfs_io -c "mread ..." FILE` reads through the mapping an earlier step made.
+// mm_types.h comes first: glibc's <signal.h> (pulled in by C library headers) would rename siginfo's
+// fields. Signal, open, mmap and prctl constants are the C library's macros, so they are unqualified.
+#include "guest_api/mm/mm_types.h"
+
 #include <algorithm>
 #include <cerrno>
 
@@ -8,7 +12,6 @@
 
 #include "guest_api/fs/fs.h"
 #include "guest_api/kernel/kernel.h"
-#include "guest_api/mm/mm_types.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
 
@@ -100,10 +103,10 @@ struct XfsIo {
 
     void mmap(const ParsedCommand& c) {
         const std::uint64_t off = c.args[0].number, len = c.args[1].number;
-        int prot = k::PROT_READ | k::PROT_WRITE;
-        if (c.has("-r") && !c.has("-w")) prot = k::PROT_READ;
-        if (c.has("-w") && !c.has("-r")) prot = k::PROT_WRITE;
-        const int flags = k::MAP_SHARED | (c.has("-S") ? k::MAP_SYNC : 0);
+        int prot = PROT_READ | PROT_WRITE;
+        if (c.has("-r") && !c.has("-w")) prot = PROT_READ;
+        if (c.has("-w") && !c.has("-r")) prot = PROT_WRITE;
+        const int flags = MAP_SHARED | (c.has("-S") ? MAP_SYNC : 0);
         const long addr = k::sys_mmap(kern(), task(), len, prot, flags, fd, static_cast<k::loff_t>(off));
         if (addr < 0)
             return ex.fail(static_cast<int>(-addr),
@@ -139,7 +142,7 @@ struct XfsIo {
     void msync(const ParsedCommand& c) {
         Mapping* m = current_mapping();
         if (!m) return ex.fail(EINVAL, "msync: no mapped regions, try 'help mmap'");
-        const int r = k::sys_msync(kern(), task(), m->addr, m->len, c.has("-s") ? k::MS_SYNC : k::MS_ASYNC);
+        const int r = k::sys_msync(kern(), task(), m->addr, m->len, c.has("-s") ? MS_SYNC : MS_ASYNC);
         if (r < 0) ex.fail(-r, fmt::format("msync: {}", strerror_text(-r)));
     }
 
@@ -158,7 +161,7 @@ struct XfsIo {
 
     // Opens another file for reflink/dedupe as xfs_io does (read-only, closed afterwards).
     int open_source(const std::string& src, const char* what) {
-        const int sfd = k::sys_open(kern(), task(), src, k::O_RDONLY);
+        const int sfd = k::sys_open(kern(), task(), src, O_RDONLY);
         if (sfd < 0) ex.fail(-sfd, fmt::format("{}: {}: {}", what, src, strerror_text(-sfd)));
         return sfd;
     }
@@ -237,16 +240,16 @@ struct XfsIo {
         else if (n == "fsync")
             simple("fsync", k::sys_fsync(kern(), task(), fd));
         else if (n == "falloc")
-            simple("fallocate", k::sys_fallocate(kern(), task(), fd, c.has("-k") ? k::FALLOC_FL_KEEP_SIZE : 0,
+            simple("fallocate", k::sys_fallocate(kern(), task(), fd, c.has("-k") ? FALLOC_FL_KEEP_SIZE : 0,
                                                  static_cast<k::loff_t>(c.args[0].number),
                                                  static_cast<k::loff_t>(c.args[1].number)));
         else if (n == "fpunch")
             simple("fallocate",
-                   k::sys_fallocate(kern(), task(), fd, k::FALLOC_FL_PUNCH_HOLE | k::FALLOC_FL_KEEP_SIZE,
+                   k::sys_fallocate(kern(), task(), fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                                     static_cast<k::loff_t>(c.args[0].number),
                                     static_cast<k::loff_t>(c.args[1].number)));
         else if (n == "funshare")
-            simple("fallocate", k::sys_fallocate(kern(), task(), fd, k::FALLOC_FL_UNSHARE_RANGE,
+            simple("fallocate", k::sys_fallocate(kern(), task(), fd, FALLOC_FL_UNSHARE_RANGE,
                                                  static_cast<k::loff_t>(c.args[0].number),
                                                  static_cast<k::loff_t>(c.args[1].number)));
         else if (n == "truncate")
@@ -271,8 +274,8 @@ void run_xfs_io(Session& s, const ParsedCommand& cmd, StepExec& ex) {
     if (const auto it = ex.state->fds.find(path); it != ex.state->fds.end()) {
         fd = it->second;
     } else {
-        int flags = cmd.has("-r") ? k::O_RDONLY : k::O_RDWR;
-        if (cmd.has("-f")) flags |= k::O_CREAT;
+        int flags = cmd.has("-r") ? O_RDONLY : O_RDWR;
+        if (cmd.has("-f")) flags |= O_CREAT;
         fd = k::sys_open(s.kernel(), ex.task(), path, flags);
         if (fd < 0) return ex.fail(-fd, fmt::format("{}: {}", path, strerror_text(-fd)));
         ex.state->fds[path] = fd;

@@ -1,7 +1,7 @@
 // arch/x86/lib/copy_mc.c, arch/x86/lib/usercopy_64.c (memcpy_flushcache), arch/x86/include/asm/pmem.h.
 // Every byte moves through the current CPU's memory port, so copies cost simulated time and consume
 // poison the way the hardware does.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/arch/copy_mc.h"
 

@@ -2,7 +2,7 @@
 // kill_me_now, machine_check_poll), as of v6.8. The ACPI NFIT MCE notifier (drivers/acpi/nfit/mce.c)
 // runs from here too: every machine check at a usable address inside an NVDIMM range adds the line
 // to the nvdimm badblocks, which is how the pmem driver learns about consumed poison.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/arch/mce.h"
 

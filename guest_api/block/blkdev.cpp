@@ -1,5 +1,5 @@
 // block/bdev.c (exclusive claim) and block/fops.c (def_blk_fops): byte I/O on a block device node.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/block/blkdev.h"
 

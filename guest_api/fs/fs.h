@@ -2,12 +2,19 @@
 // file_operations, super_block. Concrete file systems (fs/xfs) and devices (device-dax) derive from them.
 #pragma once
 
+#include <fcntl.h>
+
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "guest_api/kernel/errno.h"
 #include "guest_api/kernel/types.h"
+
+// O_* open flags come from <fcntl.h> (macros with the Linux x86-64 values).
+static_assert(O_RDONLY == 0 && O_WRONLY == 1 && O_RDWR == 2 && O_CREAT == 0100 && O_TRUNC == 01000,
+              "Linux open flags");
 
 namespace daxsim::kernel {
 
@@ -55,16 +62,10 @@ struct file_operations {
     // Sets vma->vm_ops (and VM_HUGEPAGE / VM_MIXEDMAP) for a new mapping; 0 or -errno.
     virtual int mmap(Kernel& k, file& f, vm_area_struct& vma) const = 0;
     virtual int fsync(Kernel& k, file& f, loff_t start, loff_t end) const { (void)k; (void)f; (void)start; (void)end; return 0; }
-    virtual int fallocate(Kernel& k, file& f, int mode, loff_t off, loff_t len) const { (void)k; (void)f; (void)mode; (void)off; (void)len; return -95; }
+    virtual int fallocate(Kernel& k, file& f, int mode, loff_t off, loff_t len) const { (void)k; (void)f; (void)mode; (void)off; (void)len; return -EOPNOTSUPP; }
 };
 
 // O_* flags (include/uapi/asm-generic/fcntl.h)
-inline constexpr int O_RDONLY = 0;
-inline constexpr int O_WRONLY = 1;
-inline constexpr int O_RDWR = 2;
-inline constexpr int O_CREAT = 0100;
-inline constexpr int O_TRUNC = 01000;
-inline constexpr int O_DIRECT = 040000;
 
 struct file {
     std::shared_ptr<inode> f_inode;       // keeps the inode alive while open

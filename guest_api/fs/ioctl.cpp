@@ -1,5 +1,5 @@
 // FS_IOC_FIEMAP (fs/ioctl.c ioctl_fiemap).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/internal.h"
 #include "guest_api/kernel/kernel.h"

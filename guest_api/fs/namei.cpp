@@ -1,6 +1,6 @@
 // Path lookup and unlink (fs/namei.c): "/dev/NAME" names a device node, any other absolute path the
 // file system mounted on its longest mount-point prefix (one flat root directory per file system).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/block/blkdev.h"
 #include "guest_api/fs/internal.h"

@@ -1,5 +1,5 @@
 // mount(8)/umount(8) and the address lookups of `inject poison` (fs/namespace.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <sstream>
 

@@ -1,5 +1,5 @@
 // open, close, truncate, fallocate (fs/open.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 

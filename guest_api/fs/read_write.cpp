@@ -1,5 +1,5 @@
 // pread/pwrite (fs/read_write.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/internal.h"
 #include "guest_api/kernel/kernel.h"

@@ -1,5 +1,5 @@
 // FICLONE / FICLONERANGE and FIDEDUPERANGE (fs/remap_range.c, fs/ioctl.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/internal.h"
 #include "guest_api/kernel/kernel.h"

@@ -1,6 +1,6 @@
 // Kernel::boot(): what the nvdimm stack does at boot (acpi_nfit_init, nvdimm_bus_register, region and
 // namespace scans from the DIMM labels, driver probe), after the log line the kernel prints for it.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <fmt/format.h>
 

@@ -14,6 +14,7 @@ struct ErrnoEntry {
 // strerror texts as glibc prints them.
 constexpr std::array kErrnos{
     ErrnoEntry{EPERM, "EPERM", "Operation not permitted"},
+    ErrnoEntry{ESRCH, "ESRCH", "No such process"},
     ErrnoEntry{ENOENT, "ENOENT", "No such file or directory"},
     ErrnoEntry{EINTR, "EINTR", "Interrupted system call"},
     ErrnoEntry{EIO, "EIO", "Input/output error"},
@@ -38,7 +39,8 @@ constexpr std::array kErrnos{
     ErrnoEntry{ENOSYS, "ENOSYS", "Function not implemented"},
     ErrnoEntry{ENOTEMPTY, "ENOTEMPTY", "Directory not empty"},
     ErrnoEntry{ENODATA, "ENODATA", "No data available"},
-    ErrnoEntry{EFSBADCRC, "EBADMSG", "Bad message"},
+    ErrnoEntry{EBADMSG, "EBADMSG", "Bad message"},
+    ErrnoEntry{ENOTBLK, "ENOTBLK", "Block device required"},
     ErrnoEntry{EOVERFLOW, "EOVERFLOW", "Value too large for defined data type"},
     ErrnoEntry{EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported"},
     ErrnoEntry{EUCLEAN, "EUCLEAN", "Structure needs cleaning"},

@@ -2,43 +2,26 @@
 // Kernel functions return -E* as int/long, like the kernel.
 #pragma once
 
+#include <cerrno>
 #include <optional>
 #include <string_view>
 
+// The kernel layer spells errno values with their kernel names. glibc's <cerrno> defines the same names as
+// macros with the x86-64 Linux numbers, so they are used as they are (a constant of the same name would be
+// rewritten by the macro); the static_assert pins the numbering the simulated kernel relies on.
+static_assert(EPERM == 1 && ENOENT == 2 && ESRCH == 3 && EINTR == 4 && EIO == 5 && ENXIO == 6 && EBADF == 9 &&
+              EAGAIN == 11 && ENOMEM == 12 && EACCES == 13 && EFAULT == 14 && EBUSY == 16 && EEXIST == 17 &&
+              EXDEV == 18 && ENODEV == 19 && ENOTDIR == 20 && EISDIR == 21 && EINVAL == 22 && EFBIG == 27 &&
+              ENOSPC == 28 && EROFS == 30 && ERANGE == 34 && ENAMETOOLONG == 36 && ENOSYS == 38 &&
+              ENOTEMPTY == 39 && ENODATA == 61 && EBADMSG == 74 && EOVERFLOW == 75 && EOPNOTSUPP == 95 &&
+              EUCLEAN == 117 && EHWPOISON == 133 && ENOTBLK == 15,
+              "daxsim's kernel layer assumes the x86-64 Linux errno numbering");
+
 namespace daxsim::kernel {
 
-inline constexpr int EPERM = 1;
-inline constexpr int ENOENT = 2;
-inline constexpr int EINTR = 4;
-inline constexpr int EIO = 5;
-inline constexpr int ENXIO = 6;
-inline constexpr int EBADF = 9;
-inline constexpr int EAGAIN = 11;
-inline constexpr int ENOMEM = 12;
-inline constexpr int EACCES = 13;
-inline constexpr int EFAULT = 14;
-inline constexpr int EBUSY = 16;
-inline constexpr int EEXIST = 17;
-inline constexpr int EXDEV = 18;
-inline constexpr int ENODEV = 19;
-inline constexpr int ENOTDIR = 20;
-inline constexpr int EISDIR = 21;
-inline constexpr int EINVAL = 22;
-inline constexpr int EFBIG = 27;
-inline constexpr int ENOSPC = 28;
-inline constexpr int EROFS = 30;
-inline constexpr int ERANGE = 34;
-inline constexpr int ENAMETOOLONG = 36;
-inline constexpr int ENOSYS = 38;
-inline constexpr int ENOTEMPTY = 39;
-inline constexpr int ENODATA = 61;
-inline constexpr int EOVERFLOW = 75;
-inline constexpr int EOPNOTSUPP = 95;
-inline constexpr int EUCLEAN = 117;
-inline constexpr int EHWPOISON = 133;
-// XFS spells its corruption and shutdown errors (fs/xfs/xfs_linux.h).
+// XFS spells its corruption errors (fs/xfs/xfs_linux.h).
 inline constexpr int EFSCORRUPTED = EUCLEAN;
-inline constexpr int EFSBADCRC = 74; // EBADMSG
+inline constexpr int EFSBADCRC = EBADMSG;
 
 // "EIO" for 5; nullopt for an unknown number.
 [[nodiscard]] std::optional<std::string_view> errno_name(int err);

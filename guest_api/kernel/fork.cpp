@@ -1,6 +1,6 @@
 // Process life cycle: kernel/fork.c (a new task with an empty mm), kernel/exit.c (do_exit), and
 // prctl(PR_MCE_KILL) from kernel/sys.c. Tasks are never freed: dead ones stay for inspection.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <iterator>
 

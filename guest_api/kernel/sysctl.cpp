@@ -1,6 +1,6 @@
 // sysctl(8) writes for the memory-failure knobs (kernel/sysctl.c vm_table, mm/memory-failure.c): both
 // are proc_dointvec_minmax over [0, 1].
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // mm/madvise.c: MADV_HWPOISON (madvise_inject_error) — software-injected memory failure on the
 // pages a task maps, without touching the media, as xfstests and the ndctl tests use it.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <fmt/format.h>
 

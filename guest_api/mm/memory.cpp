@@ -1,7 +1,7 @@
 // mm/memory.c: page faults on DAX mappings (handle_mm_fault, do_page_mkwrite, zap), the user-mode
 // access a task's load or store makes (the instruction's view: page walk, fault, then the access
 // through the CPU's memory port), and arch/x86/mm/fault.c's signal on fault errors.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <iterator>

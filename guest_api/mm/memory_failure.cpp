@@ -4,7 +4,7 @@
 // mf_dax_kill_procs) or, without one or on -EOPNOTSUPP, mf_generic_kill_procs() through
 // page->mapping. Note that in v6.8 the ZONE_DEVICE path never reaches the "already hardware poisoned"
 // check (that is the online-page path): a second failure on a dax pfn is handled again.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/mm/memory_failure.h"
 

@@ -1,5 +1,5 @@
 // mm/memremap.c: dev_pagemap registration and lookup, and the ZONE_DEVICE struct pages they bring.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/mm/memremap.h"
 

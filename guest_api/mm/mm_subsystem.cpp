@@ -1,6 +1,6 @@
 // MmSubsystem: the state mm/ keeps in globals in the kernel (sparse memmap of ZONE_DEVICE pages,
 // pgmap lookup, the task list and pids, the DAX entry index, memory-failure counters).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/mm/mm_subsystem.h"
 

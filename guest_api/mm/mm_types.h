@@ -11,6 +11,15 @@
 
 #include "guest_api/kernel/types.h"
 
+// This header must not meet <csignal>: glibc defines si_addr and si_addr_lsb as macros that would rename the
+// siginfo fields below, and SIGBUS & co. as macros. Where <csignal> came first, its numbers are checked.
+#ifdef si_addr
+#error "include guest_api/mm/mm_types.h before <csignal>/<signal.h>: glibc's si_addr macro renames siginfo fields"
+#endif
+#ifdef SIGBUS
+static_assert(SIGBUS == 7 && SIGKILL == 9 && SIGSEGV == 11, "x86-64 Linux signal numbers");
+#endif
+
 namespace daxsim::kernel {
 
 struct file;
@@ -18,9 +27,11 @@ struct mm_struct;
 struct vm_area_struct;
 
 // --- signals (include/uapi/asm-generic/siginfo.h, signal.h) -------------------------------------
+#ifndef SIGBUS
 inline constexpr int SIGKILL = 9;
 inline constexpr int SIGBUS = 7;
 inline constexpr int SIGSEGV = 11;
+#endif
 inline constexpr int BUS_ADRERR = 2;
 inline constexpr int BUS_MCEERR_AR = 4;
 inline constexpr int BUS_MCEERR_AO = 5;

@@ -2,7 +2,7 @@
 // alignment as thp_get_unmapped_area / dax_get_unmapped_area give), munmap(2) with VMA splitting,
 // and exit_mmap. Only MAP_SHARED file mappings exist: DAX files and device-dax; private (COW into
 // anonymous memory) mappings are not modelled and fail with -EINVAL.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <iterator>

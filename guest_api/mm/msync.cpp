@@ -1,6 +1,6 @@
 // mm/msync.c: MS_SYNC writes back the file range of every shared mapping in [addr, addr + len) through
 // f_op->fsync (for DAX: cache flushes of the dirty range); MS_ASYNC is a no-op since 2.6.19.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 
@@ -11,10 +11,6 @@
 #include "guest_api/syscalls.h"
 
 namespace daxsim::kernel {
-
-namespace {
-constexpr int MS_INVALIDATE = 2;
-}
 
 int sys_msync(Kernel& k, task_struct* t, u64 addr, u64 len, int flags) {
     k.set_current(t);

@@ -1,6 +1,6 @@
 // kernel/signal.c for the signals memory errors send. No simulated task installs handlers, so every
 // signal here takes its default action and terminates the receiver (SIGBUS, SIGSEGV: core; SIGKILL).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/mm/signal.h"
 
@@ -13,10 +13,9 @@ namespace daxsim::kernel {
 
 namespace {
 
-constexpr int kESRCH = 3;  // ESRCH: errno.h does not list it yet
 
 int deliver(Kernel& k, task_struct* t, siginfo info) {
-    if (t == nullptr || t->exited || t->killed_by) return -kESRCH;  // already dead: nothing to deliver
+    if (t == nullptr || t->exited || t->killed_by) return -ESRCH;  // already dead: nothing to deliver
     info.time_ns = k.now_ns();
     t->signals.push_back(info);
     if (k.tracer().enabled())

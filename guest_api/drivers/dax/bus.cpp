@@ -1,5 +1,5 @@
 // drivers/dax/bus.c and super.c's host registry: dax_device allocation and the dev_dax instances.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/drivers/dax/bus.h"
 

@@ -2,7 +2,7 @@
 // alignment — PUD for 1 GiB, PMD for 2 MiB, PTE for 4 KiB — and record page->mapping / index
 // (dax_set_mapping) so memory_failure() finds the owner through the generic path: the pgmap has no
 // memory_failure op.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <bit>
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 // drivers/dax/super.c: dax_device liveness, direct access, and the holder chain (v6.8: holder added
 // by 8012b86608, MF_MEM_PRE_REMOVE on kill_dax since 6.8).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <limits>

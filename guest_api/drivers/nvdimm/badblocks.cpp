@@ -1,5 +1,5 @@
 // block/badblocks.c, as half-open sector ranges in an ordered map.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/drivers/nvdimm/badblocks.h"
 

@@ -1,6 +1,6 @@
 // drivers/nvdimm/bus.c + drivers/acpi/nfit/core.c: the bus, its DIMMs and regions from the NFIT, and
 // the poison list (nvdimm_bus_add_badrange, drivers/acpi/nfit/mce.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/drivers/nvdimm/bus.h"
 

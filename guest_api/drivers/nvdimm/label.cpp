@@ -5,7 +5,7 @@
 //                  u64 checksum (FNV-1a 64 over the entries), 32 B reserved
 //   count entries of entry_size (128 B): uuid (40 B, NUL padded), u16 range_index, u16 mode,
 //                  u32 id, u64 offset, u64 size, u64 align, u8 map_mem, 55 B reserved
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <array>
 #include <cstring>

@@ -1,7 +1,7 @@
 // drivers/nvdimm/namespace_devs.c (create, size, destroy), pfn_devs.c (nd_pfn_init: the info block
 // and memmap reservation) and the probe that binds a namespace's driver (nd_pmem for fsdax, dax_pmem +
 // device-dax for devdax).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <fmt/format.h>

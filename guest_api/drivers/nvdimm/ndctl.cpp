@@ -2,7 +2,7 @@
 // listings, badblocks, error injection (ACPI ARS error inject + badblocks notification, as ndctl
 // does by default), clear-errors, address range scrub, unbind, and the SPA lookup `inject poison`
 // needs.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <fmt/format.h>

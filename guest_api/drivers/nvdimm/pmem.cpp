@@ -1,6 +1,6 @@
 // drivers/nvdimm/pmem.c (v6.8): the pmem block device, its dax_operations and its pgmap
 // memory_failure hook.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/drivers/nvdimm/pmem.h"
 

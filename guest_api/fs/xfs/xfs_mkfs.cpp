@@ -1,7 +1,7 @@
 // mkfs.xfs (xfsprogs mkfs/xfs_mkfs.c), the parts daxsim models: geometry from the device size and
 // -d agcount, the AG headers and btree roots of every AG, the root inode chunk in AG 0 and the internal
 // log in the middle AG, all recorded in the rmapbt with their owners and written to the media.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include <algorithm>
 #include <array>

@@ -1,6 +1,6 @@
 // Helpers shared by the XFS files: btree cost accounting, metadata writes to the media, metadata
 // locations, log messages (xfs_message.c) and forced shutdown (xfs_fsops.c).
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/xfs/xfs_mount.h"
 

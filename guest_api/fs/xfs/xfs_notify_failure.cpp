@@ -2,7 +2,7 @@
 // rmapbt is queried over it, and every owner is told: file data owners through mf_dax_kill_procs (each
 // reflinked owner of a shared block), metadata owners by shutting the file system down. MF_MEM_PRE_REMOVE
 // (device unbind) freezes, signals the mapping processes and force-unmounts instead.
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/xfs/xfs_notify_failure.h"
 

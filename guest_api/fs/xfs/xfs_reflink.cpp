@@ -1,4 +1,4 @@
-#include "guest_api/kernel/errno.h" // first: <cerrno> macros would shadow its constants
+#include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/xfs/xfs_reflink.h"
 
