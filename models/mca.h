@@ -98,12 +98,16 @@ struct McaBanks {
 
 // SRAR data load (SDM 16.6.3, table 16-6 "MCA Error Codes for SRAR"): a load consumed poison at the
 // 64 B line `line_addr`. The context is not corrupt (PCC=0) but must not resume at the faulting
-// instruction (RIPV=0, EIPV=1): the OS recovers by unmapping the page.
+// instruction without the OS unmapping the page first (see srar_mcg_status for RIPV/EIPV).
 [[nodiscard]] constexpr McBank srar_data_load(std::uint64_t line_addr) {
     using namespace mci_status;
     return McBank{val | uc | en | miscv | addrv | s | ar | mcacod::dcu_data_read, line_addr,
                   mci_misc::make(cache_line_lsb, mci_misc::mode_physical)};
 }
-inline constexpr std::uint64_t srar_mcg_status = mcg_status::eipv | mcg_status::mcip;
+// MCG_STATUS for the consuming CPU of a data-load SRAR. The SDM (vol. 3B, "SRAR Error And Affected Logical
+// Processors") allows RIPV=0/EIPV=1 (recoverable, not continuable) or RIPV=1/EIPV=1 (continuable); processors
+// that recover kernel copies from poison (Skylake-SP and later, the Optane DC PMM hosts) report the
+// continuable form, which is what Linux's mc_recoverable() requires for copy_mc recovery.
+inline constexpr std::uint64_t srar_mcg_status = mcg_status::ripv | mcg_status::eipv | mcg_status::mcip;
 
 } // namespace daxsim::models::mca

@@ -138,6 +138,9 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(duration_param(
         "mc.frontend_latency", "memory controller decode and idle queueing",
         [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));
+    r.push_back(duration_param(
+        "sim.quantum", "temporal decoupling: a core syncs with SystemC at least this often",
+        [](auto& c) -> auto& { return c.platform.quantum_ns; }));
     r.push_back(address_param(
         "platform.pmem_base", "SPA of the first persistent-memory range (1 GiB aligned)",
         [](auto& c) -> auto& { return c.platform.pmem_spa_base; }));
@@ -152,6 +155,10 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(bool_param(
         "vm.memory_failure_recovery", "0: panic on memory failure instead of recovering",
         [](auto& c) -> auto& { return c.kernel.memory_failure_recovery; }));
+    r.push_back(bool_param(
+        "fsdax.cow_copy_all",
+        "1: a CoW write covering whole pages also copies the old data under it (v6.8 copy_all)",
+        [](auto& c) -> auto& { return c.kernel.dax_cow_copy_all; }));
     r.push_back(duration_param(
         "cost.syscall", "kernel CPU cost: syscall entry and exit",
         [](auto& c) -> auto& { return c.kernel.cost.syscall_ns; }));

@@ -83,7 +83,11 @@ ssize_t dax_iomap_iter(Kernel& k, inode& ino, const iomap& map, const iomap& src
             ret = mem2blk_err(pages);
             break;
         }
-        if (cow) {
+        // v6.8's copy_all branch copies the old data of a write that covers whole pages before the
+        // write overwrites it; daxsim follows the project's contract (only the unchanged head and tail are
+        // copied) unless fsdax.cow_copy_all asks for the kernel's extra copy (KernelConfig::dax_cow_copy_all).
+        const bool covers_whole_pages = offset == 0 && (remaining & (PAGE_SIZE - 1)) == 0;
+        if (cow && (!covers_whole_pages || k.config().dax_cow_copy_all)) {
             ret = dax_iomap_copy_around(k, pos, remaining, PAGE_SIZE, srcmap, spa);
             if (ret != 0) break;
         }

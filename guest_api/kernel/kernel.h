@@ -39,6 +39,10 @@ struct KernelConfig {
     bool memory_failure_early_kill = false;   // [vm.memory_failure_early_kill]
     bool memory_failure_recovery = true;      // [vm.memory_failure_recovery]
     DmNotifyFailure dm_notify_failure = DmNotifyFailure::forward; // [dm.notify_failure]
+    // [fsdax.cow_copy_all] v6.8's dax_iomap_copy_around also copies the old data under a CoW write that
+    // covers whole pages (its copy_all branch) before overwriting it; off, only the unchanged head and tail
+    // are copied, as the project's CoW contract counts cow.copy_bytes.
+    bool dax_cow_copy_all = false;
     CostModel cost;                           // [cost.*]
 };
 

@@ -24,7 +24,7 @@ TEST_CASE("pwrite then pread returns the written bytes through DAX") {
     CHECK(media == std::vector<std::byte>(buf.begin(), buf.begin() + 16));
 }
 
-TEST_CASE("pread over a poisoned block returns EIO and a read before it is short") {
+TEST_CASE("pread over a poisoned block returns EIO and the blocks before it still read") {
     XfsFixture f;
     const int fd = f.open("p");
     REQUIRE(f.pwrite_fill(fd, std::byte{0x33}, 0, 3 * 4096) == 3 * 4096);
@@ -32,10 +32,16 @@ TEST_CASE("pread over a poisoned block returns EIO and a read before it is short
     REQUIRE(spa.has_value());
     REQUIRE(f.machine.firmware().inject_error(*spa, 256));
     ssize_t ret = 0;
+    // The first read consumes the poison: the #MC is recovered through the copy_mc fixup and the NFIT
+    // MCE notifier records the line in badblocks.
     f.pread(fd, 4096, 4096, &ret);
     CHECK(ret == -EIO);
-    const auto head = f.pread(fd, 0, 3 * 4096, &ret);
-    CHECK(ret == 4096);   // the bytes before the poisoned line
+    // From then on pmem direct_access refuses any range that contains the bad sector (-EHWPOISON), so a
+    // read spanning it fails as a whole, as v6.8 does, while a read that stops before it succeeds.
+    f.pread(fd, 0, 3 * 4096, &ret);
+    CHECK(ret == -EIO);
+    const auto head = f.pread(fd, 0, 4096, &ret);
+    CHECK(ret == 4096);
     CHECK(all_equal(head, std::byte{0x33}));
 }
 
@@ -76,15 +82,29 @@ TEST_CASE("unaligned write across pages into a shared extent copies the first he
 
 // v6.8 dax_iomap_copy_around: when the write covers whole pages (copy_all) it copies `length` bytes
 // from the old blocks before the new data overwrites them.
-TEST_CASE("aligned 4 KiB write into a shared extent copies the whole range as v6.8 copy_all does") {
+TEST_CASE("aligned 4 KiB write into a shared extent copies nothing around it") {
     XfsFixture f;
     const int a = f.open("a");
     const int b = f.open("b");
     REQUIRE(f.pwrite_fill(a, std::byte{1}, 0, 65536) == 65536);
     REQUIRE(sys_ioctl_ficlonerange(f.k, f.t, b, a, 0, 0, 0) == 0);
     REQUIRE(f.pwrite_fill(b, std::byte{2}, 8192, 4096) == 4096);
-    CHECK(f.k.stats().cow_copy_bytes.value == 4096);
+    CHECK(f.k.stats().cow_copy_bytes.value == 0);
     CHECK(f.k.stats().cow_events.value == 1);
+    CHECK(all_equal(f.pread(b, 8192, 4096), std::byte{2}));
+    CHECK(all_equal(f.pread(a, 8192, 4096), std::byte{1}));
+    CHECK(all_equal(f.pread(b, 4096, 4096), std::byte{1}));
+}
+
+TEST_CASE("aligned 4 KiB write into a shared extent copies the whole range with the v6.8 copy_all branch") {
+    XfsFixture f;
+    f.k.config().dax_cow_copy_all = true;
+    const int a = f.open("a");
+    const int b = f.open("b");
+    REQUIRE(f.pwrite_fill(a, std::byte{1}, 0, 65536) == 65536);
+    REQUIRE(sys_ioctl_ficlonerange(f.k, f.t, b, a, 0, 0, 0) == 0);
+    REQUIRE(f.pwrite_fill(b, std::byte{2}, 8192, 4096) == 4096);
+    CHECK(f.k.stats().cow_copy_bytes.value == 4096);
     CHECK(all_equal(f.pread(b, 8192, 4096), std::byte{2}));
     CHECK(all_equal(f.pread(a, 8192, 4096), std::byte{1}));
 }

@@ -117,7 +117,7 @@ TEST_CASE("load of a poisoned line stops at the poisoned cache line with an SRAR
     CHECK(r.mce->mci_status == 0xBD80'0000'0000'0134ull); // VAL UC EN MISCV ADDRV S AR, MCACOD 0x134
     CHECK((r.mce->mci_status & mca::mci_status::pcc) == 0);
     CHECK(r.mce->mci_misc == (6 | 2 << 6));
-    CHECK(r.mce->mcg_status == (mca::mcg_status::eipv | mca::mcg_status::mcip));
+    CHECK(r.mce->mcg_status == (mca::mcg_status::ripv | mca::mcg_status::eipv | mca::mcg_status::mcip));
 }
 
 TEST_CASE("load starting inside a poisoned line reports zero bytes done") {
