@@ -22,7 +22,8 @@ namespace {
 namespace k = daxsim::kernel;
 
 std::string signal_name(int sig) {
-    using namespace daxsim::kernel;   // SIGBUS & co. are kernel constants, or glibc macros where <signal.h> came in
+    using namespace daxsim::kernel; // SIGBUS & co. are kernel constants, or glibc macros where <signal.h>
+                                    // came in
     switch (sig) {
     case SIGBUS:
         return "SIGBUS";

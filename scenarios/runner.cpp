@@ -29,7 +29,8 @@ bool about_failure(const Step& s) {
 
 // What the shell prints when a foreground job dies of a signal.
 std::string shell_signal_text(int sig) {
-    using namespace daxsim::kernel;   // SIGBUS & co. are kernel constants, or glibc macros where <signal.h> came in
+    using namespace daxsim::kernel; // SIGBUS & co. are kernel constants, or glibc macros where <signal.h>
+                                    // came in
     switch (sig) {
     case SIGBUS:
         return "Bus error";

@@ -21,18 +21,18 @@ Diagnostic only_error(const std::string& step) {
     return p.errors[0];
 }
 
-const ParsedCommand& only_command(const std::string& step) {
-    static thread_local ParsedScenario keep; // keeps the result alive for the caller
-    keep = parse_one(step);
-    REQUIRE(keep.errors.empty());
-    REQUIRE(keep.steps.size() == 2);
-    return keep.steps[1].command;
+// The command of the one step (a copy: it refers only to the immutable command table).
+ParsedCommand only_command(const std::string& step) {
+    const ParsedScenario p = parse_one(step);
+    REQUIRE(p.errors.empty());
+    REQUIRE(p.steps.size() == 2);
+    return p.steps[1].command;
 }
 
 } // namespace
 
 TEST_CASE("ndctl create-namespace parses options with equals signs") {
-    const ParsedCommand& c = only_command("ndctl create-namespace --mode=devdax --size=1g --align 2m");
+    const ParsedCommand c = only_command("ndctl create-namespace --mode=devdax --size=1g --align 2m");
     CHECK(c.name() == "ndctl create-namespace");
     CHECK(c.option("--mode")->text == "devdax");
     CHECK(c.option("--size")->number == 1u << 30);
@@ -130,7 +130,7 @@ TEST_CASE("expect signal takes a code and lsb and addr keys") {
 }
 
 TEST_CASE("expect metric reads the operator and a value with a unit") {
-    const ParsedCommand& c = only_command("expect metric cow.copy_bytes >= 60KiB");
+    const ParsedCommand c = only_command("expect metric cow.copy_bytes >= 60KiB");
     CHECK(c.args[1].text == ">=");
     CHECK(c.args[2].real == 61440.0);
 }

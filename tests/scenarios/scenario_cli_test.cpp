@@ -206,3 +206,38 @@ TEST_CASE("cli invalid input writes no output files") {
     CHECK(daxsim("run '" + invalid("unknown-command.yaml") + "' --out '" + dir.string() + "'").status == 2);
     CHECK_FALSE(std::filesystem::exists(dir / "results.json"));
 }
+
+namespace {
+std::string failing(const char* name) {
+    return DAXSIM_SOURCE_DIR "/tests/scenarios/failing/"s + name;
+}
+} // namespace
+
+TEST_CASE("cli failed expectation exits 1 and names file and line") {
+    const Run r = daxsim("run '" + failing("expectation-fails.yaml") + "' --quiet");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("FAIL: expectation fails") != std::string::npos);
+    CHECK(r.output.find("expectation-fails.yaml:5: expectation failed: expect errno EIO") !=
+          std::string::npos);
+    CHECK(r.output.find("expectation-fails.yaml:6:") == std::string::npos); // expect ok held
+}
+
+TEST_CASE("cli unsupported step fails the run with ENOSYS") {
+    const Run r = daxsim("run '" + failing("unsupported-step.yaml") + "' --quiet");
+    CHECK(r.status == 1);
+    CHECK(r.output.find("unsupported-step.yaml:4: step failed: patrol-scrub: patrol-scrub: not supported yet "
+                        "in this build") != std::string::npos);
+}
+
+TEST_CASE("cli step failure followed by an expectation about it passes") {
+    const Run r = daxsim("run '" + failing("expected-failure.yaml") + "' --quiet");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("PASS: expected failure") != std::string::npos);
+}
+
+TEST_CASE("cli echoes steps and expectation results unless quiet") {
+    const Run r = daxsim("run '" + failing("expected-failure.yaml") + "'");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("$ patrol-scrub") != std::string::npos);
+    CHECK(r.output.find("pass: expect errno ENOSYS") != std::string::npos);
+}
