@@ -6,6 +6,11 @@
 
 #include <cstdlib>
 
+namespace {
+// Keep libsystemc's banner out of test output (also when CTest's discovery runs --list-test-cases).
+[[maybe_unused]] const bool kBannerOff = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
+} // namespace
+
 extern "C" int sc_main(int argc, char** argv) {
     doctest::Context context(argc, argv);
     return context.run();
