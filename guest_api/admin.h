@@ -39,6 +39,7 @@ struct RegionInfo {
     u64 available_size = 0;
     u64 spa_start = 0;
     unsigned interleave_ways = 0;
+    u64 align = 0;                          // namespace size alignment (the region's align attribute)
     std::vector<std::string> mappings;      // "nmem0", ...
 };
 struct DimmInfo {
@@ -92,6 +93,22 @@ int do_mount(Kernel& k, const std::string& dev_path, const std::string& dir, con
 int do_umount(Kernel& k, const std::string& dir);
 [[nodiscard]] bool fs_is_mounted(Kernel& k, const std::string& dir);
 [[nodiscard]] bool fs_is_shutdown(Kernel& k, const std::string& dir);
+
+// --- device-mapper (drivers/md/dm-ioctl.c, as dmsetup drives it) ---------------------------------
+// One table line: START LEN TYPE ARGS... in 512-byte sectors ("linear" DEV OFF, "striped" N CHUNK DEV OFF...).
+struct DmTargetSpec {
+    u64 start = 0;
+    u64 len = 0;
+    std::string type;
+    std::vector<std::string> args;
+};
+// dmsetup create NAME --table ...: /dev/dm-N and /dev/mapper/NAME. -EINVAL bad table, -EBUSY name in use
+// or a device mounted or used by another mapped device, -ENODEV unknown device.
+int dmsetup_create(Kernel& k, const std::string& name, const std::vector<DmTargetSpec>& table);
+// dmsetup remove NAME: -ENXIO unknown, -EBUSY mounted or a target of another mapped device.
+int dmsetup_remove(Kernel& k, const std::string& name);
+// "dm-0" for NAME, or nullopt.
+[[nodiscard]] std::optional<std::string> dm_disk_name(Kernel& k, const std::string& name);
 
 // --- tunables and devices -----------------------------------------------------------------------
 // sysctl NAME=VALUE: vm.memory_failure_early_kill, vm.memory_failure_recovery. -ENOENT unknown name,

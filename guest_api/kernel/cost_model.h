@@ -12,7 +12,7 @@ struct CostModel {
     std::uint64_t page_fault_ns = 500;       // [cost.page_fault] exception entry, VMA lookup, PTE install
     std::uint64_t mce_entry_ns = 2000;       // [cost.mce_entry] #MC entry, MC bank reads, severity grading
     std::uint64_t memory_failure_ns = 300;   // [cost.memory_failure] page lookup, flag updates, locking
-    std::uint64_t pgmap_ns = 100;            // [cost.pgmap] dev_pagemap lookup + driver hook
+    std::uint64_t pgmap_ns = 100;            // [cost.pgmap] dev_pagemap driver hook (pmem: pfn -> device offset)
     std::uint64_t holder_ns = 50;            // [cost.holder] one dax holder hop (notify_failure call)
     std::uint64_t btree_level_ns = 40;       // [cost.btree_level] one btree block visited (rmap, refcount, bmbt)
     std::uint64_t btree_record_ns = 10;      // [cost.btree_record] one record examined

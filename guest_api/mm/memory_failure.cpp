@@ -226,7 +226,7 @@ int memory_failure_dev_pagemap(Kernel& k, u64 pfn, int flags, dev_pagemap* pgmap
     int rc = -ENXIO;
     if (pgmap_pfn_valid(pgmap, pfn)) {   // the device's own memmap is not recoverable
         rc = -EOPNOTSUPP;
-        k.cpu_work(k.config().cost.pgmap_ns);
+        // The driver hook's own work (pmem: pfn -> device offset) is charged inside the hook, to "pmem".
         if (pgmap_has_memory_failure(pgmap)) rc = pgmap->ops->memory_failure(k, pgmap, pfn, 1, flags);
         // -EOPNOTSUPP: the driver (or the file system above it) cannot tell; use page->mapping.
         if (rc == -EOPNOTSUPP) rc = mf_generic_kill_procs(k, pfn, flags, pgmap);

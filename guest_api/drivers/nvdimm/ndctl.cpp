@@ -54,6 +54,7 @@ std::vector<RegionInfo> ndctl_list_regions(Kernel& k) {
         i.available_size = r->available_size();
         i.spa_start = r->spa_start;
         i.interleave_ways = r->ways;
+        i.align = r->align;
         for (const nd_mapping& m : r->mappings) i.mappings.push_back(k.nvdimm().dimms().at(m.dimm).name);
         out.push_back(std::move(i));
     }

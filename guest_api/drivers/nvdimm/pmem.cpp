@@ -98,6 +98,7 @@ struct PmemPagemapOps final : dev_pagemap_ops {
     int memory_failure(Kernel& k, dev_pagemap* pgmap, u64 pfn, unsigned long nr_pages, int mf_flags) const override {
         pmem_device& pmem = *static_cast<pmem_device*>(pgmap->owner);
         LayerScope scope(k, "pmem", "pmem_pagemap_memory_failure " + pmem.bdev.name);
+        k.cpu_work(k.config().cost.pgmap_ns);
         const u64 offset = PFN_PHYS(pfn) - pmem.phys_addr - pmem.data_offset;
         const u64 len = u64{nr_pages} << PAGE_SHIFT;
         return dax_holder_notify_failure(k, pmem.dax_dev, offset, len, mf_flags);
