@@ -46,7 +46,7 @@ void reserve(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs_extlen
 
 void write_headers(xfs_mount& mp, xfs_agnumber_t agno) {
     const xfs_sb& sb = mp.sb();
-    std::array<std::byte, 64> blk{};
+    std::array<std::byte, 512> blk{};   // one sector: sb_agblocks and sb_agcount sit at byte 84 and 88
     put_be(blk.data(), XFS_SB_MAGIC, 4);
     put_be(blk.data() + 4, sb.sb_blocksize, 4);
     put_be(blk.data() + 8, sb.sb_dblocks, 8);
