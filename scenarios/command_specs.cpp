@@ -120,7 +120,7 @@ std::vector<CommandSpec> make_commands() {
                  {arg("NAME", K::word)},
                  false,
                  {},
-                 false,
+                 true,
                  [](const ParsedCommand& p, std::size_t end) -> std::optional<CrossCheckError> {
                      if (p.has("--table")) return std::nullopt;
                      return CrossCheckError{
@@ -134,7 +134,7 @@ std::vector<CommandSpec> make_commands() {
                  {arg("NAME", K::word)},
                  false,
                  {},
-                 false,
+                 true,
                  nullptr});
     // --- file system -------------------------------------------------------------------------------------
     c.push_back({"mkfs.xfs",
@@ -276,7 +276,7 @@ std::vector<CommandSpec> make_commands() {
                  {},
                  false,
                  {},
-                 false,
+                 true,
                  nullptr});
     c.push_back({"unbind",
                  "unbind pmemN",
@@ -303,7 +303,7 @@ std::vector<CommandSpec> make_commands() {
                  {},
                  false,
                  {},
-                 false,
+                 true,
                  nullptr});
     // --- expectations
     // -----------------------------------------------------------------------------------------

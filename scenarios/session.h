@@ -72,6 +72,7 @@ class Session {
 // Tools (tools_*.cpp). Each runs one non-expect step in `exec`'s task.
 void run_xfs_io(Session& s, const ParsedCommand& cmd, StepExec& exec);
 void run_admin_command(Session& s, const ParsedCommand& cmd, StepExec& exec);
+void dmsetup(Session& s, const ParsedCommand& cmd, StepExec& exec); // tools_dmsetup.cpp
 
 // Expectations (expectations.cpp). `previous` is the last command step, if any.
 [[nodiscard]] ExpectationRecord evaluate_expectation(Session& s, const Step& step,

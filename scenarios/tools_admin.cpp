@@ -385,7 +385,7 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
         return;
     }
     if (n == "sleep") return kern.cpu_work(c.args[0].number);
-    not_supported(ex, n); // dmsetup, patrol-scrub, powerfail: later issues
+    not_supported(ex, n); // patrol-scrub and powerfail need the machine: the runner runs them (tools_ras.cpp)
 }
 
 } // namespace daxsim::scenarios
