@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <type_traits>
 #include <fmt/format.h>
 
@@ -142,6 +143,7 @@ int user_access(Kernel& k, task_struct* t, u64 addr, Span buf, bool write) {
     platform::MemoryPort& port = k.port(t->cpu % k.cpu_count());
     int rc = 0;
     u64 done = 0;
+    std::optional<u64> retried_mce_addr;   // MCi_ADDR of a machine check this access already restarted after
     while (done < buf.size() && rc == 0) {
         const u64 va = addr + done;
         vm_area_struct* vma = t->mm->find_vma(va);
@@ -187,8 +189,28 @@ int user_access(Kernel& k, task_struct* t, u64 addr, Span buf, bool write) {
             // Poison consumed: the access's time is the hardware's share of the failure path.
             k.layer_times().add("hardware", r.cost_ns);
             (void)do_machine_check(k, *r.mce, mce_origin::user);
-            rc = -EFAULT;
-            break;
+            done += r.bytes_done;
+            if (t->killed_by || t->exited) {
+                rc = -EFAULT;
+                break;
+            }
+            // memory_failure() recovered without signalling this task (the generic path found another
+            // owner, e.g. a reflinked file under upstream device-mapper): the kernel returns to the faulting
+            // instruction. If it consumes the same line again, the kernel would re-enter the #MC handler
+            // forever; the model stops that livelock once, deterministically, with the signal the task
+            // would never otherwise get.
+            if (retried_mce_addr == r.mce->mci_addr) {
+                k.printk(LogLevel::err,
+                         fmt::format("daxsim: {}:{} consumed poison at {:#x} again after memory_failure() "
+                                     "recovered it; the kernel would loop in the machine-check handler",
+                                     t->comm, t->pid, r.mce->mci_addr));
+                if (force_sig_mceerr(k, BUS_MCEERR_AR, va + r.bytes_done, static_cast<short>(pte.shift)) == 0)
+                    mf_note_signal(k);
+                rc = -EFAULT;
+                break;
+            }
+            retried_mce_addr = r.mce->mci_addr;
+            continue;
         }
         if (!r.ok()) {
             (void)force_sig_fault(k, SIGBUS, BUS_ADRERR, va + r.bytes_done);
