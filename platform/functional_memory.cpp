@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/mca.h"
+#include "models/patrol_scrubber.h"
 #include "models/pmem_media.h"
 #include "platform/address_map.h"
 #include "platform/nfit_firmware.h"
@@ -18,6 +19,7 @@ constexpr std::uint64_t access_cost_ns = 1; // every port call, whatever its siz
 
 struct FunctionalMachine::Impl {
     class Port;
+    class RasImpl;
 
     explicit Impl(const PlatformConfig& config);
 
@@ -40,6 +42,9 @@ struct FunctionalMachine::Impl {
     std::vector<std::unique_ptr<models::PmemMedia>> media;
     std::unique_ptr<NfitFirmware> firmware;
     std::vector<std::unique_ptr<Port>> ports;
+    std::unique_ptr<models::PatrolScrubber> scrubber;
+    std::unique_ptr<RasImpl> ras;
+    Persistence persistence = Persistence::adr;
     std::uint64_t now_ns = 0; // one clock for the machine: tests drive it from one thread
 };
 
@@ -113,6 +118,25 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
     unsigned cpu_;
 };
 
+class FunctionalMachine::Impl::RasImpl final : public Ras {
+  public:
+    explicit RasImpl(Impl& m) : m_(m) {}
+
+    std::vector<MachineCheck> patrol_scrub() override {
+        const models::ScrubPass pass = m_.scrubber->pass();
+        m_.now_ns += pass.duration_ns;
+        std::vector<MachineCheck> out;
+        for (const auto& f : pass.found)
+            out.push_back(
+                MachineCheck{0, f.bank, f.mcg_status, f.record.status, f.record.addr, f.record.misc});
+        return out;
+    }
+    PowerfailReport powerfail() override { return PowerfailReport{m_.persistence, 0, 0}; }
+
+  private:
+    Impl& m_;
+};
+
 FunctionalMachine::Impl::Impl(const PlatformConfig& config)
     : nfit(build_nfit(config)), sets(interleave_sets(config)) {
     if (auto err = config.validate()) throw std::invalid_argument(*err);
@@ -123,6 +147,11 @@ FunctionalMachine::Impl::Impl(const PlatformConfig& config)
         raw.push_back(media.back().get());
     }
     // No caches to flush and no time to charge: the functional machine is always coherent with media.
+    std::vector<const models::PmemMedia*> scrub_media(raw.begin(), raw.end());
+    const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
+    scrubber = std::make_unique<models::PatrolScrubber>(std::move(scrub_media), sets, scrub);
+    ras = std::make_unique<RasImpl>(*this);
+    persistence = config.persistence;
     firmware = std::make_unique<NfitFirmware>(sets, std::move(raw));
     for (unsigned c = 0; c < config.cpu.count; ++c)
         ports.push_back(std::make_unique<Port>(*this, c));
@@ -145,6 +174,9 @@ std::vector<MemoryPort*> FunctionalMachine::ports() {
 }
 Firmware& FunctionalMachine::firmware() {
     return *impl_->firmware;
+}
+Ras& FunctionalMachine::ras() {
+    return *impl_->ras;
 }
 unsigned FunctionalMachine::cpu_count() const {
     return static_cast<unsigned>(impl_->ports.size());

@@ -11,6 +11,7 @@
 #include "platform/memory_port.h"
 #include "platform/nfit.h"
 #include "platform/platform_config.h"
+#include "platform/ras.h"
 
 namespace daxsim::platform {
 
@@ -25,6 +26,9 @@ class FunctionalMachine {
     [[nodiscard]] MemoryPort& port(unsigned cpu);
     [[nodiscard]] std::vector<MemoryPort*> ports();
     [[nodiscard]] Firmware& firmware();
+    // Patrol scrub (the same scrubber as Machine's, its pass time added to the clock) and power failure
+    // (nothing to lose: this machine has no caches, every store is on the media).
+    [[nodiscard]] Ras& ras();
     [[nodiscard]] unsigned cpu_count() const;
 
   private:

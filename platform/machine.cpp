@@ -10,6 +10,7 @@
 #include "models/cache.h"
 #include "models/cpu_core.h"
 #include "models/memory_controller.h"
+#include "models/patrol_scrubber.h"
 #include "models/pmem_dimm.h"
 #include "models/sim_time.h"
 #include "platform/address_map.h"
@@ -34,6 +35,7 @@ bool quiet_systemc() {
 
 struct Machine::Impl {
     class Port;
+    class RasImpl;
 
     Impl(const PlatformConfig& config, Tracer& tracer);
 
@@ -52,6 +54,8 @@ struct Machine::Impl {
     std::vector<std::unique_ptr<models::CpuCore>> cores;
     std::unique_ptr<NfitFirmware> firmware;
     std::vector<std::unique_ptr<Port>> ports;
+    std::unique_ptr<models::PatrolScrubber> scrubber;
+    std::unique_ptr<RasImpl> ras;
     models::CpuCore* active = nullptr;
     bool in_guest = false;
     bool ran = false;
@@ -118,6 +122,51 @@ class Machine::Impl::Port final : public MemoryPort {
     unsigned cpu_;
 };
 
+class Machine::Impl::RasImpl final : public Ras {
+  public:
+    explicit RasImpl(Impl& m) : m_(m) {}
+
+    std::vector<MachineCheck> patrol_scrub() override {
+        const models::ScrubPass pass = m_.scrubber->pass();
+        // The pass runs in the background on the controller; the scenario waits for it to complete, so its
+        // time passes on the guest's clock. Every finding is reported at the end of the pass.
+        if (m_.in_guest && pass.duration_ns != 0) {
+            models::CpuCore& core = m_.active != nullptr ? *m_.active : m_.activate(0);
+            core.work(models::ns(pass.duration_ns));
+        }
+        std::vector<MachineCheck> out;
+        const unsigned cpu = m_.active != nullptr ? m_.active->index() : 0;
+        const std::uint64_t now = m_.active != nullptr ? models::to_ns(m_.active->now())
+                                                       : models::to_ns(sc_core::sc_time_stamp());
+        for (const auto& f : pass.found) {
+            out.push_back(
+                MachineCheck{cpu, f.bank, f.mcg_status, f.record.status, f.record.addr, f.record.misc});
+            if (m_.tracer.enabled())
+                m_.tracer.instant(m_.mc->name(), "patrol scrub: poison", now,
+                                  {{"spa", fmt::format("{:#x}", f.spa)}, {"bank", std::to_string(f.bank)}});
+        }
+        return out;
+    }
+
+    PowerfailReport powerfail() override {
+        PowerfailReport r;
+        r.domain = m_.config.persistence;
+        // Writes the controller accepted are in its WPQ, inside the ADR domain: in this model they reached
+        // the DIMM inside their transaction already. The caches are in the domain only under eADR.
+        if (r.domain == Persistence::eadr)
+            r.lines_flushed = m_.cache->writeback_all();
+        else
+            r.lines_lost = m_.cache->drop_dirty();
+        (void)m_.cache->drop_dirty(); // the caches come back empty either way
+        for (auto& core : m_.cores)
+            core->mca() = models::mca::McaBanks{};
+        return r;
+    }
+
+  private:
+    Impl& m_;
+};
+
 Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer(tr), nfit(build_nfit(cfg)) {
     if (auto err = config.validate()) throw std::invalid_argument(*err);
     tlm_utils::tlm_quantumkeeper::set_global_quantum(models::ns(config.quantum_ns));
@@ -159,6 +208,10 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     FirmwareHooks hooks;
     hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
     hooks.scrub_elapsed = [this](std::uint64_t bytes, unsigned ways) { scrub_elapsed(bytes, ways); };
+    std::vector<const models::PmemMedia*> scrub_media(media.begin(), media.end());
+    const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
+    scrubber = std::make_unique<models::PatrolScrubber>(std::move(scrub_media), interleave_sets(config), scrub);
+    ras = std::make_unique<RasImpl>(*this);
     firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks));
 }
 
@@ -190,6 +243,9 @@ MemoryPort& Machine::port(unsigned cpu) {
 }
 Firmware& Machine::firmware() {
     return *impl_->firmware;
+}
+Ras& Machine::ras() {
+    return *impl_->ras;
 }
 unsigned Machine::cpu_count() const {
     return static_cast<unsigned>(impl_->cores.size());
@@ -224,6 +280,7 @@ MetricMap Machine::metrics() const {
     for (const auto& d : impl_->dimms)
         d->stats().collect(out);
     impl_->mc->stats().collect(out);
+    impl_->scrubber->stats().collect(out);
     impl_->cache->stats().collect(out);
     for (const auto& c : impl_->cores)
         c->stats().collect(out);

@@ -15,6 +15,7 @@
 #include "platform/memory_port.h"
 #include "platform/nfit.h"
 #include "platform/platform_config.h"
+#include "platform/ras.h"
 
 namespace daxsim::platform {
 
@@ -29,6 +30,8 @@ class Machine {
     [[nodiscard]] const Nfit& nfit() const;
     [[nodiscard]] MemoryPort& port(unsigned cpu);
     [[nodiscard]] Firmware& firmware();
+    // Patrol scrub and power failure (platform/ras.h). patrol_scrub() charges time: call it from `guest`.
+    [[nodiscard]] Ras& ras();
     [[nodiscard]] unsigned cpu_count() const;
 
     // Runs `guest` in a SystemC thread from simulated time zero until it returns, then stops the

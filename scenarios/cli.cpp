@@ -9,11 +9,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "scenarios/bench_failure.h"
 #include "scenarios/commands.h"
+#include "scenarios/fsx.h"
+#include "scenarios/help.h"
 #include "scenarios/output.h"
 #include "scenarios/params.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario_file.h"
+#include "scenarios/sweep.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -91,13 +95,48 @@ int daxsim_main(int argc, char** argv) {
     CLI::App* params =
         app.add_subcommand("params", "list every parameter key, its default, unit and meaning");
 
+    SweepArgs sweep_args;
+    CLI::App* sweep = app.add_subcommand(
+        "sweep", "run a scenario at every point of a parameter grid, one process per point -> DIR/sweep.csv");
+    sweep->add_option("FILE", sweep_args.file, "scenario (YAML)")->required();
+    sweep->add_option("--grid", sweep_args.grids, "KEY=V1,V2,... (repeatable: the cartesian product is run)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->required();
+    sweep->add_option("-j,--jobs", sweep_args.jobs,
+                      "run at most N points at once (default: the number of CPUs)");
+    sweep->add_option("--out", sweep_args.out,
+                      "write DIR/sweep.csv and DIR/points/NNNN/ (default: ./sweep-<scenario file stem>)");
+
+    std::vector<std::string> help_words;
+    CLI::App* help = app.add_subcommand(
+        "help", "describe the scenario commands and expectations, or one of them: daxsim help COMMAND");
+    help->add_option("COMMAND", help_words, "a scenario command (\"xfs_io\", \"expect signal\", \"pwrite\")");
+
     // Listed so that --help shows the whole contract; later builds implement them.
     std::vector<CLI::App*> later;
-    later.push_back(app.add_subcommand(
-        "sweep", "run a scenario over a parameter grid -> DIR/sweep.csv (not implemented in this build)"));
     later.push_back(
         app.add_subcommand("calibrate", "simulated vs reference figures (not implemented in this build)"));
-    later.push_back(app.add_subcommand("bench", "simulation speed (not implemented in this build)"));
+    // daxsim bench failure (bench_failure.h); bench speed comes in a later build.
+    CLI::App* bench = app.add_subcommand("bench", "benchmarks: `bench failure` (host cost of one memory failure as "
+                                                  "the rmapbt grows), `bench speed` (not implemented in this build)");
+    bench->require_subcommand(1);
+    BenchFailureOptions bench_failure_opts;
+    CLI::App* bench_failure = bench->add_subcommand(
+        "failure", "host microseconds and simulated ns per layer of one failure, 10^3..10^6 rmap records");
+    bench_failure->add_flag("--json", bench_failure_opts.json, "print JSON {\"rows\":[...]}");
+    bench_failure->add_option("--max-records", bench_failure_opts.max_records)->group(""); // hidden: smoke test
+    later.push_back(bench->add_subcommand("speed", "simulation speed (not implemented in this build)"));
+
+    // daxsim fsx (fsx.h)
+    FsxOptions fsx_opts;
+    std::optional<std::string> fsx_out;
+    CLI::App* fsx = app.add_subcommand("fsx", "random file operations checked against an oracle and xfs_check");
+    fsx->add_option("--ops", fsx_opts.ops, "operations to run (default 1000)");
+    fsx->add_option("--seed", fsx_opts.seed, "seed of the operation sequence (default 1)");
+    fsx->add_option("--out", fsx_out, "on a mismatch, write DIR/fsx-repro.yaml");
+    fsx->add_option("--check-every", fsx_opts.check_every, "sharing check and xfs_check every N ops (default 25)")
+        ->check(CLI::PositiveNumber);
     for (CLI::App* sub : later)
         sub->allow_extras();
 
@@ -108,6 +147,13 @@ int daxsim_main(int argc, char** argv) {
         return app.exit(e) == 0 ? kExitPass : kExitInvalid;
     }
     if (run->parsed()) return run_command(run_args);
+    if (bench_failure->parsed()) return bench_failure_main(bench_failure_opts);
+    if (fsx->parsed()) {
+        if (fsx_out) fsx_opts.out_dir = std::filesystem::path(*fsx_out);
+        return fsx_main(fsx_opts);
+    }
+    if (sweep->parsed()) return sweep_command(sweep_args, std::filesystem::read_symlink("/proc/self/exe"));
+    if (help->parsed()) return help_command(help_words);
     if (params->parsed()) {
         fmt::print("{}", format_params_table());
         return kExitPass;

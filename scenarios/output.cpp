@@ -58,6 +58,11 @@ nlohmann::ordered_json results_json(const RunRecord& run) {
     j["layers"] = nlohmann::ordered_json::object();
     for (const auto& [k, v] : run.layers)
         j["layers"][k] = v;
+    if (!run.fsck.empty()) {
+        j["fsck"] = nlohmann::ordered_json::object();
+        for (const auto& [dir, problems] : run.fsck)
+            j["fsck"][dir] = problems;
+    }
     j["dmesg"] = run.dmesg;
     return j;
 }
@@ -72,6 +77,9 @@ std::string format_summary(const RunRecord& run) {
     for (const auto& e : run.expectations)
         if (!e.pass)
             out += fmt::format("{}:{}: expectation failed: {}: {}\n", run.file, e.line, e.text, e.detail);
+    for (const auto& [dir, problems] : run.fsck)
+        for (const auto& p : problems)
+            out += fmt::format("{}: fsck {}: {}\n", run.file, dir, p);
     std::uint64_t total = 0;
     for (const auto& [k, v] : run.layers)
         total += v;

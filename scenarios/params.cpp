@@ -138,6 +138,12 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(duration_param(
         "mc.frontend_latency", "memory controller decode and idle queueing",
         [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));
+    r.push_back([] {
+        ParamSpec p = size_param("mc.scrub_rate", "patrol-scrub rate of the memory controller, bytes per second",
+                                 [](auto& c) -> auto& { return c.platform.mc.scrub_rate_bytes_per_s; });
+        p.unit = "B/s";
+        return p;
+    }());
     r.push_back(duration_param(
         "sim.quantum", "temporal decoupling: a core syncs with SystemC at least this often",
         [](auto& c) -> auto& { return c.platform.quantum_ns; }));

@@ -43,6 +43,8 @@ struct RunRecord {
     std::map<std::string, std::uint64_t> layers; // failure-path ns per kernel layer
     std::vector<std::string> dmesg;              // formatted "[    0.000123] text"
     std::string error;                           // the simulation threw: what it said
+    // xfs_repair -n style check of every XFS still mounted after the last step: problems by mount point.
+    std::map<std::string, std::vector<std::string>> fsck;
 
     // A step that failed without an expectation about it, a failed expectation, or an error.
     [[nodiscard]] bool passed() const {
@@ -51,6 +53,8 @@ struct RunRecord {
             if (s.outcome != "ok" && !s.failure_expected) return false;
         for (const auto& e : expectations)
             if (!e.pass) return false;
+        for (const auto& [dir, problems] : fsck)
+            if (!problems.empty()) return false;
         return true;
     }
 };

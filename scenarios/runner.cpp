@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "guest_api/fs/xfs/xfs_check.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/mm/memory_failure.h"
 #include "guest_api/syscalls.h"
@@ -16,6 +17,7 @@
 #include "scenarios/chrome_trace.h"
 #include "scenarios/output.h"
 #include "scenarios/session.h"
+#include "scenarios/tools_ras.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -45,11 +47,11 @@ std::string shell_signal_text(int sig) {
 
 class StepRunner {
   public:
-    StepRunner(kernel::Kernel& k, Session& session, Tracer& tracer, const RunOptions& options, RunRecord& rec)
-        : k_(k), session_(session), tracer_(tracer), options_(options), rec_(rec) {}
+    StepRunner(GuestSystem& guest, Tracer& tracer, const RunOptions& options, RunRecord& rec)
+        : guest_(guest), tracer_(tracer), options_(options), rec_(rec) {}
 
     void run(std::span<const Step> steps) {
-        if (const int r = k_.boot(); r < 0) {
+        if (const int r = k().boot(); r < 0) {
             rec_.error = fmt::format("kernel boot failed: {}", strerror_text(-r));
             return;
         }
@@ -57,16 +59,19 @@ class StepRunner {
         for (std::size_t i = 0; i < steps.size(); ++i) {
             const Step& step = steps[i];
             // Action-optional reports (scrub, CMCI) queued by the previous step run now, in process context.
-            kernel::memory_failure_work_func(k_);
+            kernel::memory_failure_work_func(k());
             if (step.is_expect()) {
-                ExpectationRecord e =
-                    evaluate_expectation(session_, step, last_command ? &rec_.steps[*last_command] : nullptr);
+                ExpectationRecord e = evaluate_expectation(guest_.session(), step,
+                                                           last_command ? &rec_.steps[*last_command] : nullptr);
                 if (!options_.quiet)
                     fmt::print("{}: {}: {}\n", e.pass ? "pass" : "FAIL", step.source.text, e.detail);
                 rec_.expectations.push_back(std::move(e));
                 continue;
             }
-            StepRecord sr = run_command(step);
+            // A power cycle replaces the kernel and every task: it runs in no task of the old kernel.
+            StepRecord sr = step.command.name() == "powerfail" && step.command.spec->implemented
+                                ? run_powerfail_step(step)
+                                : run_command(step);
             if (sr.outcome != "ok")
                 for (std::size_t j = i + 1; j < steps.size() && steps[j].is_expect(); ++j)
                     if (about_failure(steps[j])) sr.failure_expected = true;
@@ -78,6 +83,27 @@ class StepRunner {
     }
 
   private:
+    kernel::Kernel& k() { return guest_.kernel(); }
+
+    StepRecord run_powerfail_step(const Step& step) {
+        StepRecord sr;
+        sr.line = step.source.line;
+        sr.text = step.source.text;
+        if (!options_.quiet) fmt::print("$ {}\n", step.source.text);
+        StepExec ex;
+        ex.quiet = options_.quiet;
+        sr.sim_start_ns = k().now_ns();
+        run_powerfail(guest_, ex);
+        if (ex.err != 0) {
+            sr.outcome = "failed";
+            sr.error = errno_string(ex.err);
+            sr.detail = ex.detail;
+        }
+        sr.sim_end_ns = k().now_ns();
+        sr.output = std::move(ex.lines);
+        return sr;
+    }
+
     StepRecord run_command(const Step& step) {
         StepRecord sr;
         sr.line = step.source.line;
@@ -88,21 +114,23 @@ class StepRunner {
         ex.quiet = options_.quiet;
         TaskState fresh;
         if (step.task) {
-            ex.state = &session_.named_task(*step.task);
+            ex.state = &guest_.session().named_task(*step.task);
             ex.persistent = true;
         } else {
             // A plain command is a process of its own that exits after it, as from a shell.
             const std::string_view name = step.command.name();
-            fresh.task = kernel::sys_spawn(k_, std::string(name.substr(0, name.find(' '))));
+            fresh.task = kernel::sys_spawn(k(), std::string(name.substr(0, name.find(' '))));
             ex.state = &fresh;
         }
-        sr.sim_start_ns = k_.now_ns();
+        sr.sim_start_ns = k().now_ns();
         if (!step.command.spec->implemented)
             ex.fail(ENOSYS, fmt::format("{}: not supported yet in this build", step.command.name()));
         else if (step.command.name() == "xfs_io")
-            run_xfs_io(session_, step.command, ex);
+            run_xfs_io(guest_.session(), step.command, ex);
+        else if (step.command.name() == "patrol-scrub")
+            run_patrol_scrub(guest_.session(), guest_.machine().ras(), ex);
         else
-            run_admin_command(session_, step.command, ex);
+            run_admin_command(guest_.session(), step.command, ex);
         kernel::task_struct* t = ex.task();
         if (t->exited && t->killed_by) {
             sr.outcome = "signalled";
@@ -113,14 +141,13 @@ class StepRunner {
             sr.error = errno_string(ex.err);
             sr.detail = ex.detail;
         }
-        if (!step.task && !t->exited) kernel::do_exit(k_, t, 0);
-        sr.sim_end_ns = k_.now_ns();
+        if (!step.task && !t->exited) kernel::do_exit(k(), t, 0);
+        sr.sim_end_ns = k().now_ns();
         sr.output = std::move(ex.lines);
         return sr;
     }
 
-    kernel::Kernel& k_;
-    Session& session_;
+    GuestSystem& guest_;
     Tracer& tracer_;
     const RunOptions& options_;
     RunRecord& rec_;
@@ -141,28 +168,24 @@ RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, co
     Tracer& tracer = options.out_dir ? static_cast<Tracer&>(trace) : static_cast<Tracer&>(null);
     {
         platform::Machine machine(config.platform, tracer);
-        std::vector<platform::MemoryPort*> ports;
-        for (unsigned cpu = 0; cpu < machine.cpu_count(); ++cpu)
-            ports.push_back(&machine.port(cpu));
-        kernel::Kernel k(config.kernel, machine.nfit(), machine.firmware(), ports, tracer);
-        k.dmesg().set_echo(!options.quiet);
-        Session session(k, options.quiet);
-        session.hardware_metrics = [&machine] { return machine.metrics(); };
+        // The kernel and the session, rebuilt over the same machine by a `powerfail` step.
+        GuestSystem guest(config.kernel, machine, tracer, options.quiet);
         machine.run([&] {
             try {
-                StepRunner(k, session, tracer, options, rec).run(steps);
+                StepRunner(guest, tracer, options, rec).run(steps);
             } catch (const std::exception& e) {
                 rec.error = e.what();
             } catch (...) {
                 rec.error = "unknown exception";
             }
+            // xfs_repair -n on every XFS still mounted after the last step: a problem fails the run.
+            if (rec.error.empty()) rec.fsck = kernel::xfs_check_mounts(guest.kernel());
             // Collected here, inside the simulation thread, where every port call is legal.
-            rec.metrics = session.metrics();
+            rec.metrics = guest.session().metrics();
         });
-        for (const auto& [layer, ns] : k.layer_times().totals())
+        for (const auto& [layer, ns] : guest.layer_totals())
             rec.layers[layer] = ns;
-        for (const auto& line : k.dmesg().lines())
-            rec.dmesg.push_back(line.formatted());
+        rec.dmesg = guest.dmesg();
     }
     if (options.out_dir) {
         write_file_atomically(*options.out_dir / "trace.json", [&](std::ostream& out) { trace.write(out); });

@@ -12,6 +12,7 @@ packages=(
   libcli11-dev            # command-line parsing for `daxsim`
   nlohmann-json3-dev      # results.json / trace.json
   python3                 # scenario test helpers (JSON comparison)
+  python3-jsonschema      # results.json is validated against docs/results.schema.json
 )
 missing=()
 for p in "${packages[@]}"; do

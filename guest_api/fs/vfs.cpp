@@ -2,6 +2,11 @@
 
 #include "guest_api/fs/vfs.h"
 
+#include <fmt/format.h>
+
+#include "guest_api/block/blkdev.h"
+#include "guest_api/drivers/nvdimm/pmem.h"
+#include "guest_api/fs/durable_metadata.h"
 #include "guest_api/fs/internal.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/kernel/kernel.h"
@@ -60,13 +65,23 @@ vfs_super* Vfs::resolve(const std::string& path, std::string* rest) const {
     return best;
 }
 
+std::string Vfs::durable_key(const std::string& bdev_name) const {
+    const auto node = k_.dev_nodes().find(bdev_name);
+    if (node != k_.dev_nodes().end() && node->second.bdev && bdev_name.starts_with("pmem") &&
+        node->second.bdev->bd_disk_private) {
+        // A pmem disk: its bytes are the namespace's data area, which the labels put back after a reboot.
+        const auto& pmem = *static_cast<const pmem_device*>(node->second.bdev->bd_disk_private);
+        return fmt::format("pmem@{:#x}+{:#x}", pmem.data_spa(), node->second.bdev->size_bytes());
+    }
+    return "dev:" + bdev_name;
+}
+
 xfs_disk* Vfs::xfs_image(const std::string& bdev_name) const {
-    const auto it = xfs_images_.find(bdev_name);
-    return it == xfs_images_.end() ? nullptr : it->second.get();
+    return k_.durable().xfs_image(durable_key(bdev_name));
 }
 
 void Vfs::set_xfs_image(const std::string& bdev_name, std::unique_ptr<xfs_disk> disk) {
-    xfs_images_[bdev_name] = std::move(disk);
+    k_.durable().set_xfs_image(durable_key(bdev_name), std::move(disk));
 }
 
 void syscall_enter(Kernel& k, task_struct* t) {

@@ -1,5 +1,5 @@
-// Vfs: mounts, path lookup, regular files of the mounted file systems, and the on-media images mkfs built
-// (one per block device, so that mount finds the file system mkfs made). Owned by the Kernel
+// Vfs: mounts, path lookup, regular files of the mounted file systems, and the door to the on-media images
+// mkfs built (one per block device, so that mount finds the file system mkfs made). Owned by the Kernel
 // (guest_api/kernel/kernel.h); one instance per simulated machine.
 //
 // Simplifications: one flat root directory per file system (a path below the mount point is a name in
@@ -76,13 +76,16 @@ class Vfs {
     [[nodiscard]] const std::map<std::string, std::unique_ptr<vfs_super>>& mounts() const { return mounts_; }
 
     // --- file system images mkfs made, by block device name ("pmem0") ---------------------------
+    // Kept in the kernel's DurableMetadata (guest_api/fs/durable_metadata.h) under a key that survives a
+    // reboot (where the device's bytes are), so that a new Kernel after a power cycle finds them.
     [[nodiscard]] xfs_disk* xfs_image(const std::string& bdev_name) const;
     void set_xfs_image(const std::string& bdev_name, std::unique_ptr<xfs_disk> disk);
+    // The DurableMetadata key of a block device: "pmem@SPA+SIZE" for a pmem disk, "dev:NAME" otherwise.
+    [[nodiscard]] std::string durable_key(const std::string& bdev_name) const;
 
   private:
     Kernel& k_;
     std::map<std::string, std::unique_ptr<vfs_super>> mounts_;
-    std::map<std::string, std::unique_ptr<xfs_disk>> xfs_images_;
 };
 
 // "/mnt//pmem/" -> "/mnt/pmem"; empty for a relative path.

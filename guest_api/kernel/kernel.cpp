@@ -3,6 +3,7 @@
 #include "guest_api/drivers/dax/bus.h"
 #include "guest_api/drivers/md/dm.h"
 #include "guest_api/drivers/nvdimm/bus.h"
+#include "guest_api/fs/durable_metadata.h"
 #include "guest_api/fs/vfs.h"
 #include "guest_api/mm/mm_subsystem.h"
 #include "guest_api/mm/mm_types.h"
@@ -10,9 +11,11 @@
 namespace daxsim::kernel {
 
 Kernel::Kernel(KernelConfig config, const platform::Nfit& nfit, platform::Firmware& firmware,
-               std::vector<platform::MemoryPort*> cpus, Tracer& tracer)
+               std::vector<platform::MemoryPort*> cpus, Tracer& tracer, DurableMetadata* durable)
     : config_(std::move(config)), nfit_(nfit), firmware_(firmware), cpus_(std::move(cpus)), tracer_(tracer),
-      mm_(std::make_unique<MmSubsystem>(*this)), nvdimm_(std::make_unique<NvdimmBus>(*this)),
+      own_durable_(durable ? nullptr : std::make_unique<DurableMetadata>()),
+      durable_(durable ? durable : own_durable_.get()), mm_(std::make_unique<MmSubsystem>(*this)),
+      nvdimm_(std::make_unique<NvdimmBus>(*this)),
       dax_(std::make_unique<DaxSubsystem>(*this)), dm_(std::make_unique<DmSubsystem>(*this)),
       vfs_(std::make_unique<Vfs>(*this)) {}
 

@@ -31,6 +31,7 @@ class NvdimmBus;       // guest_api/drivers/nvdimm/bus.h: dimms, regions, namesp
 class DaxSubsystem;    // guest_api/drivers/dax/bus.h: dax_devices, device-dax instances
 class DmSubsystem;     // guest_api/drivers/md/dm.h: mapped devices
 class Vfs;             // guest_api/fs/vfs.h: mounts, path lookup, regular files
+class DurableMetadata; // guest_api/fs/durable_metadata.h: file system images that survive a power cycle
 
 enum class DmNotifyFailure { forward, upstream };
 
@@ -68,8 +69,10 @@ struct KernelStats {
 
 class Kernel {
   public:
+    // `durable`: where file system metadata lives (DurableMetadata), owned by the caller so that it
+    // outlives this Kernel across a power cycle; nullptr: the kernel keeps its own.
     Kernel(KernelConfig config, const platform::Nfit& nfit, platform::Firmware& firmware,
-           std::vector<platform::MemoryPort*> cpus, Tracer& tracer);
+           std::vector<platform::MemoryPort*> cpus, Tracer& tracer, DurableMetadata* durable = nullptr);
     ~Kernel();
     Kernel(const Kernel&) = delete;
     Kernel& operator=(const Kernel&) = delete;
@@ -109,6 +112,7 @@ class Kernel {
     [[nodiscard]] DaxSubsystem& dax() { return *dax_; }
     [[nodiscard]] DmSubsystem& dm() { return *dm_; }
     [[nodiscard]] Vfs& vfs() { return *vfs_; }
+    [[nodiscard]] DurableMetadata& durable() { return *durable_; }
     // /dev: "pmem0" -> node; names are without the "/dev/" prefix ("mapper/x" for dm aliases).
     std::map<std::string, DeviceNode>& dev_nodes() { return dev_nodes_; }
 
@@ -123,6 +127,9 @@ class Kernel {
     KernelStats stats_;
     task_struct* current_ = nullptr;
     std::map<std::string, DeviceNode> dev_nodes_;
+    // Declared before the subsystems: the file systems' images must outlive them.
+    std::unique_ptr<DurableMetadata> own_durable_;
+    DurableMetadata* durable_ = nullptr;
     std::unique_ptr<MmSubsystem> mm_;
     std::unique_ptr<NvdimmBus> nvdimm_;
     std::unique_ptr<DaxSubsystem> dax_;

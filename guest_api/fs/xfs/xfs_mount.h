@@ -66,6 +66,10 @@ struct xfs_perag {
     xfs_agblock_t pag_blocks = 0;                           // blocks in this AG
     std::map<xfs_agblock_t, xfs_extlen_t> bno;              // free space by start (bnobt; cntbt is derived)
     std::map<xfs_rmap_key, xfs_rmap_irec> rmap;             // rmapbt (overlapping records for shared blocks)
+    // Longest rmap record this AG ever held: a record covering block b starts in [b - rmap_maxlen, b],
+    // so lookups start there instead of at the first record (the kernel's overlapping btree keeps the
+    // high key of each subtree for the same purpose). Only grows.
+    xfs_extlen_t rmap_maxlen = 0;
     std::map<xfs_agblock_t, xfs_refcount_irec> refc;        // refcountbt, shared domain (refcount >= 2)
     std::map<xfs_agblock_t, xfs_refcount_irec> refc_cow;    // refcountbt, CoW staging domain
     [[nodiscard]] u64 freeblks() const;

@@ -2,6 +2,7 @@
 
 #include "guest_api/fs/xfs/xfs_rmap.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "guest_api/kernel/kernel.h"
@@ -19,6 +20,17 @@ bool contiguous(const xfs_rmap_irec& left, const xfs_rmap_irec& right) {
     return left.rm_offset + left.rm_blockcount == right.rm_offset;
 }
 
+// The first record that may cover block `agbno` or lie after it (see xfs_perag::rmap_maxlen).
+std::map<xfs_rmap_key, xfs_rmap_irec>::iterator first_candidate(xfs_perag& pag, xfs_agblock_t agbno) {
+    const xfs_agblock_t from = agbno > pag.rmap_maxlen ? agbno - pag.rmap_maxlen : 0;
+    return pag.rmap.lower_bound(xfs_rmap_key{from, 0, 0, 0});
+}
+
+void insert(xfs_perag& pag, const xfs_rmap_irec& rec) {
+    pag.rmap.emplace(key_of(rec), rec);
+    pag.rmap_maxlen = std::max(pag.rmap_maxlen, rec.rm_blockcount);
+}
+
 void charge_update(xfs_mount& mp, xfs_agnumber_t agno) {
     const xfs_perag& pag = mp.pag(agno);
     xfs_btree_charge(mp.k(), pag.rmap.size(), 1);
@@ -33,7 +45,7 @@ void xfs_rmap_map(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs_e
     xfs_perag& pag = mp.pag(agno);
     xfs_rmap_irec rec{agbno, len, owner, XFS_RMAP_NON_INODE_OWNER(owner) ? 0 : offset, flags};
     // Left neighbour: a record of this owner ending at agbno.
-    for (auto it = pag.rmap.begin(); it != pag.rmap.end() && it->second.rm_startblock < agbno; ++it) {
+    for (auto it = first_candidate(pag, agbno); it != pag.rmap.end() && it->second.rm_startblock < agbno; ++it) {
         if (contiguous(it->second, rec)) {
             rec.rm_startblock = it->second.rm_startblock;
             rec.rm_offset = it->second.rm_offset;
@@ -52,7 +64,7 @@ void xfs_rmap_map(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs_e
             break;
         }
     }
-    pag.rmap.emplace(key_of(rec), rec);
+    insert(pag, rec);
     charge_update(mp, agno);
 }
 
@@ -61,7 +73,7 @@ void xfs_rmap_unmap(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs
     if (!mp.sb().has_rmapbt || len == 0) return;
     xfs_perag& pag = mp.pag(agno);
     const u64 end = u64{agbno} + len;
-    for (auto it = pag.rmap.begin(); it != pag.rmap.end() && it->second.rm_startblock <= agbno; ++it) {
+    for (auto it = first_candidate(pag, agbno); it != pag.rmap.end() && it->second.rm_startblock <= agbno; ++it) {
         const xfs_rmap_irec r = it->second;
         if (r.rm_owner != owner || r.rm_flags != flags) continue;
         if (u64{r.rm_startblock} + r.rm_blockcount < end) continue;
@@ -70,7 +82,7 @@ void xfs_rmap_unmap(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs
         if (agbno > r.rm_startblock) {
             xfs_rmap_irec left = r;
             left.rm_blockcount = agbno - r.rm_startblock;
-            pag.rmap.emplace(key_of(left), left);
+            insert(pag, left);
         }
         const u64 rend = u64{r.rm_startblock} + r.rm_blockcount;
         if (end < rend) {
@@ -78,7 +90,7 @@ void xfs_rmap_unmap(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs
             right.rm_startblock = static_cast<xfs_agblock_t>(end);
             right.rm_blockcount = static_cast<xfs_extlen_t>(rend - end);
             if (!XFS_RMAP_NON_INODE_OWNER(owner)) right.rm_offset = r.rm_offset + (end - r.rm_startblock);
-            pag.rmap.emplace(key_of(right), right);
+            insert(pag, right);
         }
         charge_update(mp, agno);
         return;
@@ -88,11 +100,13 @@ void xfs_rmap_unmap(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t agbno, xfs
 int xfs_rmap_query_range(xfs_mount& mp, xfs_agnumber_t agno, xfs_agblock_t low, xfs_agblock_t high,
                          const xfs_rmap_query_range_fn& fn) {
     Kernel& k = mp.k();
-    const xfs_perag& pag = mp.pag(agno);
-    // The rmapbt is an overlapping-interval btree: a record that starts before `low` may still cover it.
-    // Collect first, so that fn may change the tree.
+    xfs_perag& pag = mp.pag(agno);
+    // The rmapbt is an overlapping-interval btree: a record that starts before `low` may still cover it
+    // (but not one that starts more than rmap_maxlen blocks before). Collect first, so that fn may change
+    // the tree.
     std::vector<xfs_rmap_irec> hits;
-    for (const auto& [key, r] : pag.rmap) {
+    for (auto it = first_candidate(pag, low); it != pag.rmap.end(); ++it) {
+        const xfs_rmap_irec& r = it->second;
         if (r.rm_startblock > high) break;
         if (u64{r.rm_startblock} + r.rm_blockcount > low) hits.push_back(r);
     }

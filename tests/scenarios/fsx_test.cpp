@@ -1,0 +1,43 @@
+// `daxsim fsx` and `daxsim bench failure` as users run them (the built binary).
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/scenarios/daxsim_process.h"
+
+using daxsim_test::run_daxsim;
+
+TEST_CASE("fsx runs 300 ops with seed 1 and finds no mismatch") {
+    const auto dir = daxsim_test::scratch_dir("fsx-300");
+    const auto r = run_daxsim("fsx --ops 300 --seed 1 --out '" + dir.string() + "'");
+    INFO(r.output);
+    CHECK(r.status == 0);
+    CHECK(r.output.find("fsx: 300 ops, 0 mismatches\n") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "fsx-repro.yaml"));
+}
+
+TEST_CASE("fsx output is the same for the same seed") {
+    const auto a = run_daxsim("fsx --ops 60 --seed 7");
+    const auto b = run_daxsim("fsx --ops 60 --seed 7");
+    CHECK(a.status == 0);
+    CHECK(a.output == b.output);
+}
+
+TEST_CASE("bench failure smoke run prints rows of the documented JSON shape") {
+    const auto r = run_daxsim("bench failure --json --max-records 1000");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.output);
+    REQUIRE(j.at("rows").size() == 1);
+    const auto& row = j["rows"][0];
+    // 1000 bulk records plus the owners of the poisoned block and the static metadata of AG 0.
+    CHECK(row.at("records").template get<long>() > 1000);
+    CHECK(row.at("owners").template get<int>() == 4);
+    CHECK(row.at("host_us_per_event").template get<double>() > 0.0);
+    CHECK(row.at("sim_ns_per_layer").at("xfs_rmap").template get<long>() > 0);
+}
+
+TEST_CASE("bench speed is not implemented and exits 2") {
+    const auto r = run_daxsim("bench speed");
+    CHECK(r.status == 2);
+}
