@@ -126,14 +126,10 @@ SourceLocation StepSource::at(std::size_t offset) const {
     return {file, line, columns.empty() ? 0 : columns.front()};
 }
 
-Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& file) {
-    const auto lines = split_lines(text);
-    YAML::Node root;
-    try {
-        root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-        return yaml_error(file, e, lines);
-    }
+namespace {
+
+Result<ScenarioFile> interpret(const YAML::Node& root, const std::string& file,
+                               const std::vector<std::string_view>& lines) {
     ScenarioFile out;
     out.file = file;
     out.name = std::filesystem::path(file).stem().string();
@@ -146,6 +142,10 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
             {}};
     bool have_steps = false;
     for (const auto& kv : root) {
+        if (!kv.first.IsScalar())
+            return Diagnostic{at_mark(file, kv.first.Mark()),
+                              fmt::format("a top-level key must be a name, not {}", type_name(kv.first)),
+                              "the keys are name, description, seed, platform, steps"};
         const auto key = kv.first.as<std::string>();
         const YAML::Node& value = kv.second;
         const SourceLocation key_at = at_mark(file, kv.first.Mark());
@@ -169,6 +169,11 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
                                 type_name(value)),
                     "see `daxsim params` for the keys"};
             for (const auto& p : value) {
+                if (!p.first.IsScalar())
+                    return Diagnostic{at_mark(file, p.first.Mark()),
+                                      fmt::format("a platform key must be a parameter name, not {}",
+                                                  type_name(p.first)),
+                                      "see `daxsim params` for the keys"};
                 if (!p.second.IsScalar())
                     return Diagnostic{at_mark(file, p.second.Mark()),
                                       fmt::format("platform value of '{}' must be a scalar, not {}",
@@ -219,6 +224,24 @@ Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& fi
     }
     if (!have_steps) return Diagnostic{{file, 1, 1}, "the scenario has no 'steps' list", {}};
     return out;
+}
+
+} // namespace
+
+Result<ScenarioFile> parse_scenario(std::string_view text, const std::string& file) {
+    const auto lines = split_lines(text);
+    YAML::Node root;
+    try {
+        root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+        return yaml_error(file, e, lines);
+    }
+    // A conversion the checks above did not foresee still ends in a located diagnostic, never a crash.
+    try {
+        return interpret(root, file, lines);
+    } catch (const YAML::Exception& e) {
+        return yaml_error(file, e, lines);
+    }
 }
 
 Result<ScenarioFile> load_scenario(const std::string& file) {

@@ -204,7 +204,10 @@ int sweep_command(const SweepArgs& args, const std::filesystem::path& self) {
     auto print = [](const Diagnostic& d) { fmt::print(stderr, "{}\n", d.format()); };
     // Everything is checked before the first point starts: the scenario, the grids, every point's machine.
     auto file = load_scenario(args.file);
-    if (!file) return print(file.error()), kExitInvalid;
+    if (!file) {
+        print(file.error());
+        return kExitInvalid;
+    }
     const ParsedScenario parsed = parse_steps(file.value());
     if (!parsed.errors.empty()) {
         for (const auto& d : parsed.errors)
@@ -212,8 +215,14 @@ int sweep_command(const SweepArgs& args, const std::filesystem::path& self) {
         return kExitInvalid;
     }
     auto axes = parse_grids(args.grids);
-    if (!axes) return print(axes.error()), kExitInvalid;
-    if (args.jobs && *args.jobs == 0) return print(cli_error("-j must be at least 1")), kExitInvalid;
+    if (!axes) {
+        print(axes.error());
+        return kExitInvalid;
+    }
+    if (args.jobs && *args.jobs == 0) {
+        print(cli_error("-j must be at least 1"));
+        return kExitInvalid;
+    }
     const auto points = grid_points(axes.value());
     for (const auto& values : points) {
         std::vector<std::string> sets;
