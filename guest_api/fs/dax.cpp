@@ -76,9 +76,12 @@ ssize_t dax_iomap_iter(Kernel& k, inode& ino, const iomap& map, const iomap& src
         const u64 size = align_up(remaining + offset, PAGE_SIZE);
         u64 spa = 0;
         long pages = direct_access(k, map, pos - static_cast<loff_t>(offset), size, dax_access_mode::DAX_ACCESS, &spa);
-        if (pages == -EHWPOISON && iter.write)
+        bool recovery = false;
+        if (pages == -EHWPOISON && iter.write) {
             pages = direct_access(k, map, pos - static_cast<loff_t>(offset), size,
                                   dax_access_mode::DAX_RECOVERY_WRITE, &spa);
+            recovery = pages > 0;
+        }
         if (pages < 0) {
             ret = mem2blk_err(pages);
             break;
@@ -94,7 +97,13 @@ ssize_t dax_iomap_iter(Kernel& k, inode& ino, const iomap& map, const iomap& src
         const u64 map_len = std::min<u64>(PFN_PHYS(static_cast<u64>(pages)) - offset, remaining);
         u64 xfer = 0;
         const auto at = done_before + static_cast<std::size_t>(done);
-        if (iter.write) {
+        if (iter.write && recovery) {
+            // dax_recovery_write(): the driver clears the poison of a whole page before writing it; a
+            // partial write over a known bad page cannot be recovered and fails.
+            const pgoff_t pgoff = PHYS_PFN(map.addr + static_cast<u64>(pos - static_cast<loff_t>(offset) - map.offset));
+            xfer = dax_recovery_write(k, map.dax_dev, pgoff, spa + offset, iter.write_buf.subspan(at, map_len));
+            if (xfer < map_len) ret = -EIO;
+        } else if (iter.write) {
             memcpy_flushcache(k, spa + offset, iter.write_buf.subspan(at, map_len));
             xfer = map_len;
         } else {

@@ -165,13 +165,15 @@ int kill_proc(Kernel& k, const to_kill& tk, u64 pfn, int flags) {
     task_struct* t = tk.tsk;
     pr_err(k, fmt::format("{}: Sending SIGBUS to {}:{} due to hardware memory corruption", hex(pfn), t->comm, t->pid));
     int ret;
+    const std::size_t queued_before = t->signals.size();
     if ((flags & MF_ACTION_REQUIRED) && t == k.current())
         ret = force_sig_mceerr(k, BUS_MCEERR_AR, tk.addr, tk.size_shift);
     else
         // Others sharing the page learn asynchronously (only early-kill ones are collected).
         ret = send_sig_mceerr(k, BUS_MCEERR_AO, tk.addr, tk.size_shift, t);
     if (ret < 0) pr_info(k, fmt::format("Error sending signal to {}:{}: {}", t->comm, t->pid, ret));
-    else mf_note_signal(k);
+    // mf.signals counts signals queued: a SIGBUS already pending for the task is not queued again.
+    else if (t->signals.size() > queued_before) mf_note_signal(k);
     return ret;
 }
 

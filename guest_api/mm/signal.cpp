@@ -13,9 +13,19 @@ namespace daxsim::kernel {
 
 namespace {
 
-
 int deliver(Kernel& k, task_struct* t, siginfo info) {
-    if (t == nullptr || t->exited || t->killed_by) return -ESRCH;  // already dead: nothing to deliver
+    if (t == nullptr || t->exited) return -ESRCH;  // reaped: nothing to deliver to
+    // A fatal signal is already pending (the task dies when the current syscall returns). A second
+    // instance of a standard signal is not queued (legacy_queue()), yet sending it succeeds; SIGKILL
+    // still takes precedence.
+    if (t->killed_by) {
+        if (info.si_signo == SIGKILL && *t->killed_by != SIGKILL) {
+            info.time_ns = k.now_ns();
+            t->signals.push_back(info);
+            t->killed_by = SIGKILL;
+        }
+        return 0;
+    }
     info.time_ns = k.now_ns();
     t->signals.push_back(info);
     if (k.tracer().enabled())

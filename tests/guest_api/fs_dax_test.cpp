@@ -45,6 +45,25 @@ TEST_CASE("pread over a poisoned block returns EIO and the blocks before it stil
     CHECK(all_equal(head, std::byte{0x33}));
 }
 
+TEST_CASE("a whole-page pwrite over a known bad page clears the poison while a partial one fails with EIO") {
+    XfsFixture f;
+    const int fd = f.open("r");
+    REQUIRE(f.pwrite_fill(fd, std::byte{0x44}, 0, 2 * 4096) == 2 * 4096);
+    const auto spa = file_offset_to_spa(f.k, "/mnt/pmem/r", 4096);
+    REQUIRE(spa.has_value());
+    REQUIRE(f.machine.firmware().inject_error(*spa, 256));
+    ssize_t ret = 0;
+    f.pread(fd, 4096, 4096, &ret);   // consumes the poison: the line is now in badblocks
+    REQUIRE(ret == -EIO);
+    // pmem_recovery_write() only recovers a whole, page-aligned page.
+    CHECK(f.pwrite_fill(fd, std::byte{0x55}, 4096, 2048) == -EIO);
+    CHECK(f.pwrite_fill(fd, std::byte{0x55}, 4096, 4096) == 4096);
+    const auto back = f.pread(fd, 4096, 4096, &ret);
+    CHECK(ret == 4096);
+    CHECK(all_equal(back, std::byte{0x55}));
+    CHECK(all_equal(f.pread(fd, 0, 4096), std::byte{0x44}));
+}
+
 TEST_CASE("unaligned write into a shared extent copies only the unchanged head and tail") {
     XfsFixture f;
     const int a = f.open("a");

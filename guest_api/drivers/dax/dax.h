@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 
 #include "guest_api/kernel/types.h"
@@ -35,6 +36,11 @@ struct dax_operations {
                                dax_access_mode mode, u64* pfn) const = 0;
     // Zero a page range, clearing poison where the driver can (pmem: firmware clear error).
     virtual int zero_page_range(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, std::size_t nr_pages) const = 0;
+    // Write `src` at `spa` (inside pgoff's page) after a DAX_RECOVERY_WRITE direct_access: the driver clears
+    // the poison first where it can. Returns the bytes written; 0 when it cannot recover (pmem: only a whole,
+    // page-aligned page). The default writes without clearing anything.
+    virtual std::size_t recovery_write(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, u64 spa,
+                                       std::span<const std::byte> src) const;
 };
 
 struct dax_device {
@@ -52,6 +58,8 @@ struct dax_device {
 long dax_direct_access(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, long nr_pages, dax_access_mode mode,
                        u64* pfn);
 int dax_zero_page_range(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, std::size_t nr_pages);
+// dax_recovery_write(): the driver's recovery_write, 0 when the device is dead.
+std::size_t dax_recovery_write(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, u64 spa, std::span<const std::byte> src);
 // -ENXIO when not alive, -EOPNOTSUPP when no holder, else the holder's answer.
 int dax_holder_notify_failure(Kernel& k, dax_device* dax_dev, u64 off, u64 len, int mf_flags);
 // Claims bdev's dax_device for `holder` (one holder at a time: -EBUSY as nullptr + *err). *start_off is

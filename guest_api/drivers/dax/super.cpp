@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "guest_api/arch/copy_mc.h"
 #include "guest_api/block/blkdev.h"
 #include "guest_api/drivers/dax/dax.h"
 #include "guest_api/kernel/kernel.h"
@@ -29,6 +30,17 @@ int dax_zero_page_range(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, std::size
     if (!dax_alive(dax_dev)) return -ENXIO;
     if (dax_dev->ops == nullptr) return -EOPNOTSUPP;
     return dax_dev->ops->zero_page_range(k, dax_dev, pgoff, nr_pages);
+}
+
+std::size_t dax_operations::recovery_write(Kernel& k, dax_device*, pgoff_t, u64 spa,
+                                           std::span<const std::byte> src) const {
+    memcpy_flushcache(k, spa, src);
+    return src.size();
+}
+
+std::size_t dax_recovery_write(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, u64 spa, std::span<const std::byte> src) {
+    if (!dax_alive(dax_dev) || dax_dev->ops == nullptr) return 0;
+    return dax_dev->ops->recovery_write(k, dax_dev, pgoff, spa, src);
 }
 
 int dax_holder_notify_failure(Kernel& k, dax_device* dax_dev, u64 off, u64 len, int mf_flags) {

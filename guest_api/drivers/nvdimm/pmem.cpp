@@ -84,6 +84,25 @@ struct PmemDaxOps final : dax_operations {
         if (pmem.bb.count()) return nr_pages;
         return static_cast<long>(PHYS_PFN(pmem.size - pmem.pfn_pad - offset));
     }
+    // pmem_recovery_write(): outside known bad sectors a plain write; over them only a whole, page-aligned
+    // page can be recovered: clear the poison through the firmware, then write.
+    // Like the kernel, the bad-sector test covers len / 512 sectors from the page's first sector
+    // (is_bad_pmem(PFN_PHYS(pgoff) / 512, len)).
+    std::size_t recovery_write(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, u64 spa,
+                               std::span<const std::byte> src) const override {
+        pmem_device& pmem = *to_pmem(dax_dev);
+        const u64 offset = spa - pmem.phys_addr;
+        sector_t first_bad = 0;
+        if (!pmem.bb.count() ||
+            !badblocks_check(pmem.bb, PFN_PHYS(pgoff) >> SECTOR_SHIFT, src.size() >> SECTOR_SHIFT, &first_bad)) {
+            memcpy_flushcache(k, spa, src);
+            return src.size();
+        }
+        if ((spa & (PAGE_SIZE - 1)) != 0 || src.size() != PAGE_SIZE) return 0;  // "not page aligned"
+        if (pmem_clear_poison(k, pmem, offset, PAGE_SIZE) < 0) return 0;
+        memcpy_flushcache(k, spa, src);
+        return src.size();
+    }
     int zero_page_range(Kernel& k, dax_device* dax_dev, pgoff_t pgoff, std::size_t nr_pages) const override {
         static const std::array<std::byte, PAGE_SIZE> zero{};
         pmem_device& pmem = *to_pmem(dax_dev);
