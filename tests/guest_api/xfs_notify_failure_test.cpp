@@ -106,3 +106,31 @@ TEST_CASE("pre-remove notification force-unmounts the filesystem") {
     CHECK(f.dmesg_has("XFS (pmem0): User initiated shutdown received."));
     CHECK(f.dmesg_contains("XFS (pmem0): Metadata I/O Error (0x4) detected at xfs_dax_notify_ddev_failure"));
 }
+
+TEST_CASE("a file with more extents than its inode holds gets a bmbt block whose poison shuts the filesystem down") {
+    XfsFixture f;
+    const int a = f.open("frag");
+    // Every other block: 30 extents, more than the 21 a 512-byte v5 inode's literal area holds.
+    for (int i = 0; i < 30; ++i) REQUIRE(f.pwrite_fill(a, std::byte{7}, i * 8192, 4096) == 4096);
+    xfs_inode& ip = XFS_I(*f.t->files.at(a)->f_inode);
+    REQUIRE(ip.i_df.size() == 30);
+    REQUIRE(ip.i_bmbt_blocks.size() == 1);
+    xfs_mount& mp = *ip.i_mount;
+    const u64 bmbt = pmem0(f).dax_offset + xfs_fsb_to_bdev_bytes(mp.sb(), ip.i_bmbt_blocks.front());
+    // The rmapbt names the inode as the owner of a bmbt block there.
+    bool found = false;
+    const xfs_agnumber_t agno = XFS_FSB_TO_AGNO(mp.sb(), ip.i_bmbt_blocks.front());
+    for (const auto& [key, rec] : mp.pag(agno).rmap)
+        if (rec.rm_owner == ip.i_ino && (rec.rm_flags & XFS_RMAP_BMBT_BLOCK) &&
+            rec.rm_startblock == XFS_FSB_TO_AGBNO(mp.sb(), ip.i_bmbt_blocks.front()))
+            found = true;
+    CHECK(found);
+    CHECK(dax_holder_notify_failure(f.k, pmem0(f).dax_dev, bmbt, 4096, 0) == -EFSCORRUPTED);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+    // Punching the file back below 22 extents turns the fork back into extents and frees the block.
+    XfsFixture g;
+    const int b = g.open("frag");
+    for (int i = 0; i < 30; ++i) REQUIRE(g.pwrite_fill(b, std::byte{7}, i * 8192, 4096) == 4096);
+    REQUIRE(sys_fallocate(g.k, g.t, b, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 20 * 8192) == 0);
+    CHECK(XFS_I(*g.t->files.at(b)->f_inode).i_bmbt_blocks.empty());
+}

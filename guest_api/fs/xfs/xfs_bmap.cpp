@@ -46,6 +46,35 @@ void rmap_for(xfs_mount& mp, const xfs_inode& ip, const xfs_bmbt_irec& irec, boo
         xfs_rmap_unmap(mp, agno, agbno, len, ip.i_ino, irec.br_startoff, flags);
 }
 
+// A v5 inode is 512 bytes: after the 176-byte core, 336 bytes of literal area hold 21 16-byte extent
+// records (XFS_IFORK_MAXEXT); beyond that the fork becomes a btree whose leaves hold
+// (4096 - 72-byte long-format block header) / 16 = 251 records (xfs_bmbt_maxrecs).
+constexpr std::size_t XFS_IFORK_MAXEXT = (512 - 176) / 16;
+constexpr std::size_t XFS_BMBT_LEAF_RECS = (4096 - 72) / 16;
+
+// xfs_bmap_extents_to_btree / xfs_bmap_btree_to_extents, reduced to their block accounting: the fork
+// keeps exactly as many bmbt leaf blocks as its extent count needs, each allocated near the inode and
+// recorded in the rmapbt, so a media error in one is a metadata error (xfs_dax_failure_fn shuts down).
+void xfs_bmap_sync_btree_blocks(xfs_mount& mp, xfs_inode& ip) {
+    const std::size_t n = ip.i_df.size();
+    const std::size_t want = n > XFS_IFORK_MAXEXT ? (n + XFS_BMBT_LEAF_RECS - 1) / XFS_BMBT_LEAF_RECS : 0;
+    while (ip.i_bmbt_blocks.size() > want) {
+        const xfs_fsblock_t bno = ip.i_bmbt_blocks.back();
+        ip.i_bmbt_blocks.pop_back();
+        xfs_free_extent(mp, bno, 1, ip.i_ino, 0, XFS_RMAP_BMBT_BLOCK);
+    }
+    while (ip.i_bmbt_blocks.size() < want) {
+        xfs_alloc_arg args;
+        args.goal = XFS_INO_TO_FSB(mp.sb(), ip.i_ino);
+        args.minlen = args.maxlen = 1;
+        if (xfs_alloc_vextent(mp, args) != 0) return;   // no space: the fork stays as it is (ENOSPC later)
+        const xfs_sb& sb = mp.sb();
+        xfs_rmap_map(mp, XFS_FSB_TO_AGNO(sb, args.fsbno), XFS_FSB_TO_AGBNO(sb, args.fsbno), 1, ip.i_ino, 0,
+                     XFS_RMAP_BMBT_BLOCK);
+        ip.i_bmbt_blocks.push_back(args.fsbno);
+    }
+}
+
 } // namespace
 
 std::vector<xfs_bmbt_irec> xfs_bmapi_read(const xfs_ifork& fork, xfs_fileoff_t off, u64 len) {
@@ -113,6 +142,7 @@ void xfs_bmap_map_extent(xfs_mount& mp, xfs_inode& ip, const xfs_bmbt_irec& irec
         rmap_for(mp, ip, piece, true);
     }
     xfs_btree_charge(mp.k(), ip.i_df.size(), 1);
+    xfs_bmap_sync_btree_blocks(mp, ip);
     xfs_trans_log_inode(mp, ip);
 }
 
@@ -132,6 +162,7 @@ void xfs_bunmapi(xfs_mount& mp, xfs_inode& ip, xfs_fileoff_t off, u64 len) {
             xfs_free_extent(mp, e.br_startblock, blen, XFS_RMAP_OWN_NULL, 0, 0);
         }
     }
+    xfs_bmap_sync_btree_blocks(mp, ip);
     xfs_trans_log_inode(mp, ip);
 }
 
@@ -158,6 +189,7 @@ int xfs_bmapi_write(xfs_mount& mp, xfs_inode& ip, xfs_fileoff_t off, u64 len, bo
     xfs_iext_insert(ip.i_df, irec);
     rmap_for(mp, ip, irec, true);
     xfs_btree_charge(mp.k(), ip.i_df.size(), 1);
+    xfs_bmap_sync_btree_blocks(mp, ip);
     xfs_trans_log_inode(mp, ip);
     *out = irec;
     return 0;
@@ -173,6 +205,7 @@ void xfs_bmap_convert_written(xfs_mount& mp, xfs_inode& ip, const xfs_bmbt_irec&
     xfs_iext_insert(ip.i_df, written);
     rmap_for(mp, ip, written, true);
     xfs_btree_charge(mp.k(), ip.i_df.size(), 1);
+    xfs_bmap_sync_btree_blocks(mp, ip);
     xfs_trans_log_inode(mp, ip);
 }
 

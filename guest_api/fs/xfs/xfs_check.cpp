@@ -183,6 +183,11 @@ void check_forks(const xfs_disk& d, std::vector<ag_expect>& ags, std::vector<std
                 ags[agno].data.push_back({agbno, len, 0});
             });
         }
+        for (const xfs_fsblock_t bno : ip->i_bmbt_blocks) {
+            const xfs_agnumber_t agno = XFS_FSB_TO_AGNO(sb, bno);
+            if (agno < ags.size())
+                ags[agno].rmaps.push_back({XFS_FSB_TO_AGBNO(sb, bno), 1, ino, 0, XFS_RMAP_BMBT_BLOCK});
+        }
         for (const auto& [off, irec] : ip->i_cowfp) {
             if (irec.is_hole() || irec.br_blockcount == 0) continue;
             for_each_piece(sb, irec, [&](xfs_agnumber_t agno, xfs_agblock_t agbno, u64 len, xfs_fileoff_t) {

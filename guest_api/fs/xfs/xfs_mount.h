@@ -81,6 +81,9 @@ struct xfs_mount;
 struct xfs_inode : inode {
     std::map<xfs_fileoff_t, xfs_bmbt_irec> i_df;     // data fork by br_startoff
     std::map<xfs_fileoff_t, xfs_bmbt_irec> i_cowfp;  // CoW fork (staging extents), in-core only
+    // Leaf blocks of the data fork's bmap btree: empty while the extents fit in the inode's literal area
+    // (XFS_DINODE_FMT_EXTENTS); owned by the inode in the rmapbt with XFS_RMAP_BMBT_BLOCK.
+    std::vector<xfs_fsblock_t> i_bmbt_blocks;
     unsigned i_nlink = 1;
     xfs_mount* i_mount = nullptr;
 };
