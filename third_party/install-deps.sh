@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev      # results.json / trace.json
   python3                 # scenario test helpers (JSON comparison)
   python3-jsonschema      # results.json is validated against docs/results.schema.json
+  python3-matplotlib      # bench/studies/*.py draw their plots (Agg backend, no display)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/memory_failure.h"
+#include "guest_api/mm/mf_flow.h"
 #include "guest_api/mm/mm_subsystem.h"
 #include "guest_api/mm/mm_types.h"
 #include "guest_api/mm/signal.h"
@@ -187,7 +188,11 @@ int do_machine_check(Kernel& k, const platform::MachineCheck& m, mce_origin orig
     auto& start = k.mm().mf_event_start();
     const bool owns_event = !start.has_value();
     if (owns_event) start = k.now_ns();
+    // The event's flow starts at the CPU that took the #MC, spanning the exception entry.
+    const bool owns_flow = mf_flow_begin_at(k, fmt::format("cpu{}", m.cpu), "#MC entry", k.now_ns(),
+                                            k.config().cost.mce_entry_ns);
     const int rc = do_machine_check_event(k, m, origin);
+    if (owns_flow) mf_flow_finish(k, "kernel.mce");
     if (owns_event) start.reset();
     return rc;
 }
@@ -197,6 +202,7 @@ namespace {
 int do_machine_check_event(Kernel& k, const platform::MachineCheck& m, mce_origin origin) {
     LayerScope scope(k, "mce", "do_machine_check");
     k.cpu_work(k.config().cost.mce_entry_ns);
+    mf_flow_step(k, "kernel.mce");
     if (k.tracer().enabled())
         k.tracer().instant("kernel.mce", "#MC", k.now_ns(),
                            {{"addr", fmt::format("{:#x}", m.mci_addr)}, {"status", fmt::format("{:#x}", m.mci_status)}});

@@ -17,6 +17,26 @@ constexpr u64 PMD_SIZE = u64{1} << PMD_SHIFT;
 
 u64 align_up(u64 v, u64 a) { return (v + a - 1) / a * a; }
 
+// trace.json: one step of a CoW (copy head/tail, write, remap) as a span on the fsdax track, drawn when
+// the step ends; the spans nest inside the span of the whole CoW write or fault.
+constexpr const char* kCowTrack = "kernel.fsdax";
+class CowSpan {
+  public:
+    CowSpan(Kernel& k, const char* name, bool on = true)
+        : k_(k), name_(name), start_ns_(k.now_ns()), on_(on && k.tracer().enabled()) {}
+    ~CowSpan() {
+        if (on_) k_.tracer().complete(kCowTrack, name_, start_ns_, k_.now_ns() - start_ns_);
+    }
+    CowSpan(const CowSpan&) = delete;
+    CowSpan& operator=(const CowSpan&) = delete;
+
+  private:
+    Kernel& k_;
+    const char* name_;
+    std::uint64_t start_ns_;
+    bool on_;
+};
+
 // dax_iomap_direct_access: the SPA of file byte `pos` of the mapping and how many bytes from there are
 // contiguous (at most `size`, counted from pos's page start). -errno from the driver.
 long direct_access(Kernel& k, const iomap& map, loff_t pos, u64 size, dax_access_mode mode, u64* spa) {
@@ -104,6 +124,7 @@ ssize_t dax_iomap_iter(Kernel& k, inode& ino, const iomap& map, const iomap& src
             xfer = dax_recovery_write(k, map.dax_dev, pgoff, spa + offset, iter.write_buf.subspan(at, map_len));
             if (xfer < map_len) ret = -EIO;
         } else if (iter.write) {
+            const CowSpan span(k, "cow write", cow);
             memcpy_flushcache(k, spa + offset, iter.write_buf.subspan(at, map_len));
             xfer = map_len;
         } else {
@@ -135,6 +156,7 @@ int dax_iomap_copy_around(Kernel& k, loff_t pos, u64 length, u64 align_size, con
         if (pages < 0) return mem2blk_err(pages);
     }
     if (copy_all) {
+        const CowSpan span(k, "cow copy all");
         if (zero_edge) {
             zero_pmem(k, dst_spa, size);
             return 0;
@@ -142,6 +164,7 @@ int dax_iomap_copy_around(Kernel& k, loff_t pos, u64 length, u64 align_size, con
         return copy_pmem(k, dst_spa, src_spa, length);
     }
     if (head_off) {
+        const CowSpan span(k, "cow copy head");
         if (zero_edge)
             zero_pmem(k, dst_spa, head_off);
         else if (copy_pmem(k, dst_spa, src_spa, head_off) != 0)
@@ -150,6 +173,7 @@ int dax_iomap_copy_around(Kernel& k, loff_t pos, u64 length, u64 align_size, con
     if (end < pg_end) {
         const u64 tail_off = head_off + length;
         const u64 tail_len = pg_end - end;
+        const CowSpan span(k, "cow copy tail");
         if (zero_edge)
             zero_pmem(k, dst_spa + tail_off, tail_len);
         else if (copy_pmem(k, dst_spa + tail_off, src_spa + tail_off, tail_len) != 0)
@@ -180,7 +204,10 @@ ssize_t dax_iomap_rw(Kernel& k, inode& ino, loff_t pos, iov_iter& iter, const io
         const u64 len = std::min<u64>(remaining, map.offset + map.length - static_cast<u64>(pos));
         if (iter.write && (map.flags & IOMAP_F_SHARED)) cow_seen = true;
         const ssize_t n = dax_iomap_iter(k, ino, map, srcmap, pos, len, iter, done);
-        ops.iomap_end(k, ino, pos, static_cast<loff_t>(len), n > 0 ? n : 0, flags, map);
+        {
+            const CowSpan span(k, "cow remap", iter.write && (map.flags & IOMAP_F_SHARED));
+            ops.iomap_end(k, ino, pos, static_cast<loff_t>(len), n > 0 ? n : 0, flags, map);
+        }
         if (n <= 0) {
             ret = n;
             break;
@@ -194,6 +221,7 @@ ssize_t dax_iomap_rw(Kernel& k, inode& ino, loff_t pos, iov_iter& iter, const io
     if (cow_seen) {
         k.stats().cow_events += 1;
         k.stats().cow_latency_ns += k.now_ns() - t0;
+        if (k.tracer().enabled()) k.tracer().complete(kCowTrack, "dax CoW write", t0, k.now_ns() - t0);
     }
     return done ? static_cast<ssize_t>(done) : ret;
 }
@@ -227,6 +255,7 @@ vm_fault_t dax_iomap_fault(Kernel& k, vm_fault& vmf, PageSize order, const iomap
     if (err != 0) return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
     const bool cow = write && (map.flags & IOMAP_F_SHARED);
     auto finish = [&](ssize_t written, vm_fault_t result) {
+        const CowSpan span(k, "cow remap", cow);
         ops.iomap_end(k, ino, static_cast<loff_t>(pos), static_cast<loff_t>(size), written, flags, map);
         return result;
     };
@@ -249,6 +278,7 @@ vm_fault_t dax_iomap_fault(Kernel& k, vm_fault& vmf, PageSize order, const iomap
         pmem_wmb(k);
         k.stats().cow_events += 1;
         k.stats().cow_latency_ns += k.now_ns() - t0;
+        if (k.tracer().enabled()) k.tracer().complete(kCowTrack, "dax CoW fault", t0, k.now_ns() - t0);
     }
     return result;
 }

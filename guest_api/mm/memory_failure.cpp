@@ -17,6 +17,7 @@
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/internal.h"
 #include "guest_api/mm/memremap.h"
+#include "guest_api/mm/mf_flow.h"
 #include "guest_api/mm/mm_subsystem.h"
 #include "guest_api/mm/mm_types.h"
 #include "guest_api/mm/signal.h"
@@ -162,6 +163,7 @@ void collect_procs_fsdax(Kernel& k, const page* p, address_space* mapping, pgoff
 int kill_proc(Kernel& k, const to_kill& tk, u64 pfn, int flags) {
     LayerScope scope(k, "signal", "kill_proc " + tk.tsk->comm);
     k.cpu_work(k.config().cost.kill_proc_ns);
+    mf_flow_signal(k, "kernel.signal");
     task_struct* t = tk.tsk;
     pr_err(k, fmt::format("{}: Sending SIGBUS to {}:{} due to hardware memory corruption", hex(pfn), t->comm, t->pid));
     int ret;
@@ -255,9 +257,13 @@ int memory_failure(Kernel& k, u64 pfn, int flags) {
     const bool owns_event = !start.has_value();
     if (owns_event) start = k.now_ns();
     int res = 0;
+    bool owns_flow = false;
     {
         LayerScope scope(k, "memory_failure", fmt::format("memory_failure {}", hex(pfn)));
         k.cpu_work(k.config().cost.memory_failure_ns);
+        // A report without a machine check (a queued SRAO/UCNA, a soft injection) starts its own flow.
+        owns_flow = mf_flow_begin(k, "kernel.memory_failure");
+        if (!owns_flow) mf_flow_step(k, "kernel.memory_failure");
         if (k.tracer().enabled())
             k.tracer().instant("kernel.mm", "memory_failure", k.now_ns(), {{"pfn", hex(pfn)}, {"flags", hex(flags)}});
         // Every pmem pfn is ZONE_DEVICE (pfn_to_online_page() == NULL): pfn_valid() means "a
@@ -272,6 +278,7 @@ int memory_failure(Kernel& k, u64 pfn, int flags) {
             res = -ENXIO;
         }
     }
+    if (owns_flow) mf_flow_finish(k, "kernel.memory_failure");
     if (owns_event) start.reset();
     return res;
 }

@@ -75,6 +75,14 @@ class MmSubsystem {
     // runs from here to the event's last signal.
     std::optional<std::uint64_t>& mf_event_start() { return mf_event_start_; }
     int& mf_depth() { return mf_depth_; }
+    // The trace.json flow of the failure event being handled (see mf_flow.h): its id, from a per-kernel
+    // counter so that ids are deterministic, and its last signal point, held back to become the flow's end.
+    struct MfFlow {
+        std::uint64_t id = 0;
+        std::optional<std::pair<std::string, std::uint64_t>> last_signal; // track, ts
+    };
+    std::optional<MfFlow>& mf_flow() { return mf_flow_; }
+    std::uint64_t next_mf_flow_id() { return ++mf_flow_seq_; }
     // Set once the kernel panicked (vm.memory_failure_recovery=0, fatal machine check).
     [[nodiscard]] bool panicked() const { return panicked_; }
     void panic(const std::string& msg);
@@ -91,6 +99,8 @@ class MmSubsystem {
     MfStats mf_stats_;
     std::optional<std::uint64_t> mf_event_start_;
     int mf_depth_ = 0;
+    std::optional<MfFlow> mf_flow_;
+    std::uint64_t mf_flow_seq_ = 0;
     bool panicked_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/memory_failure.h"
+#include "guest_api/mm/mf_flow.h"
 
 namespace daxsim::kernel {
 
@@ -48,6 +49,7 @@ int dax_holder_notify_failure(Kernel& k, dax_device* dax_dev, u64 off, u64 len, 
     if (dax_dev->holder_ops == nullptr) return -EOPNOTSUPP;
     LayerScope scope(k, "dax_holder", "dax_holder_notify_failure " + dax_dev->name);
     k.cpu_work(k.config().cost.holder_ns);
+    mf_flow_step(k, "kernel.dax_holder");
     return dax_dev->holder_ops->notify_failure(k, dax_dev, off, len, mf_flags);
 }
 

@@ -14,6 +14,7 @@
 #include "guest_api/drivers/nvdimm/nd.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
+#include "guest_api/mm/mf_flow.h"
 #include "guest_api/mm/mm_subsystem.h"
 
 namespace daxsim::kernel {
@@ -118,6 +119,7 @@ struct PmemPagemapOps final : dev_pagemap_ops {
         pmem_device& pmem = *static_cast<pmem_device*>(pgmap->owner);
         LayerScope scope(k, "pmem", "pmem_pagemap_memory_failure " + pmem.bdev.name);
         k.cpu_work(k.config().cost.pgmap_ns);
+        mf_flow_step(k, "kernel.pmem");
         const u64 offset = PFN_PHYS(pfn) - pmem.phys_addr - pmem.data_offset;
         const u64 len = u64{nr_pages} << PAGE_SHIFT;
         return dax_holder_notify_failure(k, pmem.dax_dev, offset, len, mf_flags);

@@ -15,6 +15,7 @@
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/kernel/layer_timer.h"
 #include "guest_api/mm/memory_failure.h"
+#include "guest_api/mm/mf_flow.h"
 
 namespace daxsim::kernel {
 namespace {
@@ -115,6 +116,7 @@ int xfs_dax_notify_ddev_failure(xfs_mount& mp, u64 offset, u64 len, int mf_flags
     int error = 0;
     {
         LayerScope scope(k, "xfs_rmap", "xfs_rmap_query_range");
+        bool flow_stepped = false;
         const xfs_agnumber_t start_ag = XFS_FSB_TO_AGNO(sb, start_bno);
         const xfs_agnumber_t end_ag = std::min(XFS_FSB_TO_AGNO(sb, end_bno), sb.sb_agcount - 1);
         for (xfs_agnumber_t agno = start_ag; agno <= end_ag && error == 0; ++agno) {
@@ -124,8 +126,12 @@ int xfs_dax_notify_ddev_failure(xfs_mount& mp, u64 offset, u64 len, int mf_flags
                                                                            : pag.pag_blocks - 1;
             notify.startblock = low;
             notify.blockcount = std::min<xfs_agblock_t>(pag.pag_blocks, high + 1) - low;
-            error = xfs_rmap_query_range(mp, agno, low, high,
-                                         [&](const xfs_rmap_irec& rec) { return xfs_dax_failure_fn(mp, rec, notify); });
+            error = xfs_rmap_query_range(mp, agno, low, high, [&](const xfs_rmap_irec& rec) {
+                // One flow point per walk, before the first owner is told.
+                if (!flow_stepped) mf_flow_step(k, "kernel.xfs_rmap");
+                flow_stepped = true;
+                return xfs_dax_failure_fn(mp, rec, notify);
+            });
         }
     }
 
