@@ -15,7 +15,7 @@ const std::string kSchema = DAXSIM_SOURCE_DIR "/docs/results.schema.json";
 
 // jsonschema's Python API (its CLI is deprecated): exit 0 valid, 1 invalid, with the reason.
 Run validate(const std::filesystem::path& doc) {
-    return shell("python3 -c 'import json,sys,jsonschema\n"
+    return shell("/usr/bin/python3 -c 'import json,sys,jsonschema\n"
                  "s=json.load(open(sys.argv[1])); d=json.load(open(sys.argv[2]))\n"
                  "jsonschema.validators.validator_for(s).check_schema(s)\n"
                  "errs=list(jsonschema.validators.validator_for(s)(s).iter_errors(d))\n"
@@ -27,7 +27,7 @@ Run validate(const std::filesystem::path& doc) {
 Run edit_and_validate(const std::filesystem::path& doc, const std::string& python_edit) {
     const auto edited = doc.parent_path() / "edited.json";
     const Run e =
-        shell("python3 -c 'import json,sys\nd=json.load(open(sys.argv[1]))\n" + python_edit +
+        shell("/usr/bin/python3 -c 'import json,sys\nd=json.load(open(sys.argv[1]))\n" + python_edit +
               "\njson.dump(d,open(sys.argv[2],\"w\"))' '" + doc.string() + "' '" + edited.string() + "'");
     REQUIRE_MESSAGE(e.status == 0, e.output);
     return validate(edited);
