@@ -1,5 +1,7 @@
 #include "models/pmem_dimm.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/sim_time.h"
@@ -39,8 +41,13 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t dpa = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
     const std::uint64_t lines = media_.lines_touched(dpa, len);
-    const sc_time cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
-    stats_.media_read_bytes += lines * params_.line_bytes;
+    sc_time cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
+    if (read_buffer_lookup(dpa, len)) {
+        cost = params_.read_buffer_hit;
+        stats_.read_buffer_hits += 1;
+    } else {
+        stats_.media_read_bytes += lines * params_.line_bytes;
+    }
     trace_access("read", delay, cost, dpa, len);
     if (const auto bad = media_.first_poisoned(dpa, len)) {
         auto& err = memory_error(trans);
@@ -58,6 +65,24 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     media_.read(dpa, {reinterpret_cast<std::byte*>(trans.get_data_ptr()), static_cast<std::size_t>(len)});
     delay += cost;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+bool PmemDimm::read_buffer_lookup(std::uint64_t dpa, std::uint64_t len) {
+    if (params_.read_buffer_lines == 0) return false;
+    const std::uint64_t first = media_.line_of(dpa);
+    const std::uint64_t last = media_.line_of(dpa + len - 1);
+    bool hit = true;
+    for (std::uint64_t line = first; line <= last; ++line) {
+        const auto it = std::find(read_buffer_.begin(), read_buffer_.end(), line);
+        if (it == read_buffer_.end()) {
+            hit = false;
+        } else {
+            read_buffer_.erase(it);
+        }
+        read_buffer_.push_back(line);
+        if (read_buffer_.size() > params_.read_buffer_lines) read_buffer_.pop_front();
+    }
+    return hit;
 }
 
 void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {

@@ -10,11 +10,14 @@
 //    amplification = media_write_bytes / requested_write_bytes); a partial write into a poisoned XPLine
 //    fails its read (error response, poison stays); a full-XPLine write replaces it and clears the poison
 //  - label storage area: separate from the media, reached through the firmware (_LSR/_LSW)
-// Simplified for now: no on-DIMM read/write-combining buffer (every partial write is a fresh RMW) and
+//  - optional read buffer (XPBuffer, params.read_buffer_lines): recently read XPLines are served from the
+//    DIMM's buffer, which is what makes sequential 64 B loads cheaper than random ones
+// Simplified for now: no write-combining buffer (every partial write is a fresh RMW) and
 // no bandwidth limit between requests (queueing is the controller's job, issue "hardware in depth").
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 
 #include <systemc>
@@ -35,6 +38,10 @@ struct PmemDimmParams {
     sc_core::sc_time read_line_interval{39, sc_core::SC_NS}; // each further XPLine: 256 B at ~6.6 GB/s
     sc_core::sc_time write_latency{500, sc_core::SC_NS};     // per XPLine written to media
     std::uint64_t label_bytes = 128 << 10;                   // label storage area
+    // XPBuffer read side: the DIMM keeps the last `read_buffer_lines` XPLines it read from media; a read
+    // wholly inside them costs `read_buffer_hit` instead of a media read (0 lines: no buffer).
+    std::uint64_t read_buffer_lines = 0;
+    sc_core::sc_time read_buffer_hit{44, sc_core::SC_NS};
 };
 
 struct PmemDimmStats {
@@ -42,13 +49,14 @@ struct PmemDimmStats {
                              "bytes read from media, whole XPLines (RMW reads included)"};
     Counter media_write_bytes{"dimm.media_write_bytes", "B", "bytes written to media, whole XPLines"};
     Counter requested_write_bytes{"dimm.requested_write_bytes", "B", "bytes the host asked to write"};
+    Counter read_buffer_hits{"dimm.read_buffer_hits", "events", "reads served from the XPBuffer"};
     Counter poison_reads{"dimm.poison_reads", "events", "reads that hit a poisoned XPLine"};
     Counter failed_writes{"dimm.failed_rmw_lines", "lines",
                           "partial writes dropped: RMW read of a poisoned XPLine"};
 
     void collect(MetricMap& out) const {
-        for (const Counter* c :
-             {&media_read_bytes, &media_write_bytes, &requested_write_bytes, &poison_reads, &failed_writes})
+        for (const Counter* c : {&media_read_bytes, &media_write_bytes, &requested_write_bytes,
+                                 &read_buffer_hits, &poison_reads, &failed_writes})
             add_metric(out, *c);
     }
 };
@@ -89,8 +97,13 @@ class PmemDimm final : public sc_core::sc_module {
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
                       std::uint64_t dpa, std::uint64_t len);
 
+    // True when every XPLine of [dpa, dpa + len) is in the read buffer; then (or after a media read)
+    // makes those lines the most recently used.
+    bool read_buffer_lookup(std::uint64_t dpa, std::uint64_t len);
+
     PmemDimmParams params_;
     Tracer& tracer_;
+    std::deque<std::uint64_t> read_buffer_; // XPLine indices, most recently used at the back
     std::string track_;
     PmemMedia media_;
     PmemDimmStats stats_;

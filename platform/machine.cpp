@@ -180,6 +180,8 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         p.read_latency = models::ns(config.dimm.read_latency_ns);
         p.write_latency = models::ns(config.dimm.write_latency_ns);
         p.label_bytes = config.dimm.label_bytes;
+        p.read_buffer_lines = config.dimm.read_buffer_bytes / config.dimm.line_bytes;
+        p.read_buffer_hit = models::ns(config.dimm.read_buffer_hit_ns);
         dimms.push_back(std::make_unique<models::PmemDimm>(fmt::format("nmem{}", i).c_str(), p, tracer));
         media.push_back(&dimms.back()->media());
     }

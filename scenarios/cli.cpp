@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "scenarios/bench_failure.h"
+#include "scenarios/bench_speed.h"
+#include "scenarios/calibrate.h"
 #include "scenarios/commands.h"
 #include "scenarios/fsx.h"
 #include "scenarios/help.h"
@@ -115,18 +117,32 @@ int daxsim_main(int argc, char** argv) {
 
     // Listed so that --help shows the whole contract; later builds implement them.
     std::vector<CLI::App*> later;
-    later.push_back(
-        app.add_subcommand("calibrate", "simulated vs reference figures (not implemented in this build)"));
-    // daxsim bench failure (bench_failure.h); bench speed comes in a later build.
-    CLI::App* bench = app.add_subcommand("bench", "benchmarks: `bench failure` (host cost of one memory failure as "
-                                                  "the rmapbt grows), `bench speed` (not implemented in this build)");
+    // daxsim calibrate (calibrate.h)
+    CalibrateOptions calibrate_opts;
+    CLI::App* calibrate = app.add_subcommand(
+        "calibrate",
+        "simulated vs published Optane DC PMM figures: metric, unit, reference, simulated, error %, "
+        "source. Every row within 10% is the calibration target, not an exit condition: exits 0 "
+        "when every row ran");
+    calibrate->add_flag("--json", calibrate_opts.json, "print JSON {\"rows\":[...]}");
+    calibrate->add_option("--row", calibrate_opts.row)->group(""); // hidden: one row, in a child process
+    // daxsim bench failure (bench_failure.h), daxsim bench speed (bench_speed.h).
+    CLI::App* bench =
+        app.add_subcommand("bench", "benchmarks: `bench failure` (host cost of one memory failure as "
+                                    "the rmapbt grows), `bench speed` (simulation speed)");
     bench->require_subcommand(1);
     BenchFailureOptions bench_failure_opts;
     CLI::App* bench_failure = bench->add_subcommand(
         "failure", "host microseconds and simulated ns per layer of one failure, 10^3..10^6 rmap records");
     bench_failure->add_flag("--json", bench_failure_opts.json, "print JSON {\"rows\":[...]}");
     bench_failure->add_option("--max-records", bench_failure_opts.max_records)->group(""); // hidden: smoke test
-    later.push_back(bench->add_subcommand("speed", "simulation speed (not implemented in this build)"));
+    BenchSpeedOptions bench_speed_opts;
+    CLI::App* bench_speed = bench->add_subcommand(
+        "speed",
+        "host transactions per second: full platform vs a raw TLM b_transport loop (goal ratio >= 0.25)");
+    bench_speed->add_flag("--json", bench_speed_opts.json,
+                          "print JSON {\"sim_txn_per_s\",\"raw_txn_per_s\",\"ratio\"}");
+    bench_speed->add_option("--transactions", bench_speed_opts.transactions)->group(""); // hidden: smoke test
 
     // daxsim fsx (fsx.h)
     FsxOptions fsx_opts;
@@ -148,6 +164,9 @@ int daxsim_main(int argc, char** argv) {
     }
     if (run->parsed()) return run_command(run_args);
     if (bench_failure->parsed()) return bench_failure_main(bench_failure_opts);
+    if (bench_speed->parsed()) return bench_speed_main(bench_speed_opts);
+    if (calibrate->parsed())
+        return calibrate_main(calibrate_opts, std::filesystem::read_symlink("/proc/self/exe"));
     if (fsx->parsed()) {
         if (fsx_out) fsx_opts.out_dir = std::filesystem::path(*fsx_out);
         return fsx_main(fsx_opts);

@@ -115,6 +115,12 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(size_param(
         "dimm.label_size", "label storage area of each DIMM (namespace labels)",
         [](auto& c) -> auto& { return c.platform.dimm.label_bytes; }));
+    r.push_back(size_param(
+        "dimm.read_buffer", "XPBuffer: recently read XPLines served without a media read (0: none)",
+        [](auto& c) -> auto& { return c.platform.dimm.read_buffer_bytes; }));
+    r.push_back(duration_param(
+        "dimm.read_buffer_hit_latency", "read served from the XPBuffer",
+        [](auto& c) -> auto& { return c.platform.dimm.read_buffer_hit_ns; }));
     r.push_back(count_param(
         "interleave.ways", "DIMMs per interleave set (each set is one region)",
         [](auto& c) -> auto& { return c.platform.interleave.ways; }));

@@ -37,7 +37,3 @@ TEST_CASE("bench failure smoke run prints rows of the documented JSON shape") {
     CHECK(row.at("sim_ns_per_layer").at("xfs_rmap").template get<long>() > 0);
 }
 
-TEST_CASE("bench speed is not implemented and exits 2") {
-    const auto r = run_daxsim("bench speed");
-    CHECK(r.status == 2);
-}

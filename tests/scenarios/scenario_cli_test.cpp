@@ -78,12 +78,6 @@ TEST_CASE("cli misuse exits 2") {
     CHECK(daxsim("run x.yaml --no-such-flag").status == 2);
 }
 
-TEST_CASE("cli commands of later builds exit 2 with a message") {
-    const Run r = daxsim("calibrate");
-    CHECK(r.status == 2);
-    CHECK(r.output.find("not implemented in this build") != std::string::npos);
-}
-
 TEST_CASE("cli vcd is rejected until the hardware has signals") {
     const Run r = daxsim("run '" + invalid("unknown-command.yaml") + "' --vcd");
     CHECK(r.status == 2);
