@@ -14,7 +14,7 @@ using sc_core::sc_time;
 MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControllerParams params,
                                    Tracer& tracer)
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
-      tracer_(tracer) {
+      tracer_(tracer), wpq_(params_.dimm_count) {
     socket.register_b_transport(this, &MemoryController::b_transport);
     socket.register_transport_dbg(this, &MemoryController::transport_dbg);
 }
@@ -110,9 +110,20 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
     down.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     ScopedExtension<MemoryOpExtension> op(down, op_of(up));
     ScopedExtension<MemoryErrorExtension> err(down);
-    // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM.
+    // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
+    // unless the WPQ is full: then the writer waits until the earliest-completing entry frees room.
+    auto& wpq = wpq_[at.dimm];
+    const sc_time now = sc_core::sc_time_stamp() + delay;
+    wpq.erase(wpq.begin(), wpq.upper_bound(now));
+    if (params_.wpq_depth > 0 && wpq.size() >= params_.wpq_depth) {
+        const sc_time room = *wpq.begin();
+        delay += room - now;
+        wpq.erase(wpq.begin(), wpq.upper_bound(room));
+        stats_.wpq_full += 1;
+    }
     sc_time media_time = delay;
     dimm[at.dimm]->b_transport(down, media_time);
+    wpq.insert(sc_core::sc_time_stamp() + media_time);
     stats_.write_bytes += len;
     // A write the DIMM could not merge into a poisoned line is lost, not reported to the writer: a
     // posted write has nobody waiting for it (a later issue may raise it as a UCNA/CMCI).

@@ -6,18 +6,23 @@
 //  - address decode: interleave sets (models/interleave.h); a request is split at chunk boundaries and
 //    each piece goes to the DIMM that owns it; an SPA outside every set is TLM_ADDRESS_ERROR_RESPONSE
 //  - timing: `frontend` per request (decode, queue insertion, DDR-T command and data transfer); a read
-//    then waits for the DIMM; a write completes once accepted
+//    then waits for the DIMM (including the DIMM's media queueing); a write completes once accepted
+//  - write pending queue (WPQ), one per DIMM, `wpq_depth` entries: a write holds its entry from
+//    acceptance until the DIMM reports its media write complete (the DIMM's returned delay). A write
+//    finding the WPQ full waits until the oldest-completing entry leaves (back-pressure), so sustained
+//    posted writes are bounded by the DIMM's media write bandwidth; an idle WPQ costs nothing
 //  - persistence (ADR): a write accepted by the controller is persistent. Writes are handed to the DIMM
 //    inside b_transport, so the media holds them when the call returns; the media write time is the
 //    DIMM's, not the writer's (posted write)
 //  - errors: a poisoned read returns TLM_GENERIC_ERROR_RESPONSE with MemoryErrorExtension completed
 //    with the SPA of the poisoned line
-// Structured for the read/write pending queues to come (issue "hardware in depth"): every request goes
-// through issue_read()/issue_write(), the one place a queue model will sit.
+// Simplified: no read pending queue of the controller's own (reads queue on the DIMM's media), no
+// scheduling between reads and writes beyond the DIMM's FIFO media.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include <systemc>
@@ -35,6 +40,7 @@ struct MemoryControllerParams {
     std::vector<InterleaveSet> sets;               // address map; DIMM indices name dimm sockets
     unsigned dimm_count = 0;                       // initiator sockets to create
     sc_core::sc_time frontend{70, sc_core::SC_NS}; // per request (see platform_config.h)
+    unsigned wpq_depth = 64;                       // WPQ entries per DIMM (0: unbounded)
 };
 
 struct MemoryControllerStats {
@@ -43,9 +49,10 @@ struct MemoryControllerStats {
     Counter poison_responses{"mc.poison_responses", "events", "reads answered with a poison response"};
     Counter failed_writes{"mc.failed_writes", "events",
                           "posted writes the DIMM could not complete (poisoned RMW)"};
+    Counter wpq_full{"mc.wpq_full", "events", "writes that waited for room in a full WPQ"};
 
     void collect(MetricMap& out) const {
-        for (const Counter* c : {&read_bytes, &write_bytes, &poison_responses, &failed_writes})
+        for (const Counter* c : {&read_bytes, &write_bytes, &poison_responses, &failed_writes, &wpq_full})
             add_metric(out, *c);
     }
 };
@@ -74,6 +81,8 @@ class MemoryController final : public sc_core::sc_module {
 
     MemoryControllerParams params_;
     Tracer& tracer_;
+    // Per DIMM: absolute media-completion times of the writes holding a WPQ entry.
+    std::vector<std::multiset<sc_core::sc_time>> wpq_;
     MemoryControllerStats stats_;
 };
 

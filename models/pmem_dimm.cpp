@@ -43,10 +43,13 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t lines = media_.lines_touched(dpa, len);
     sc_time cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
     if (read_buffer_lookup(dpa, len)) {
+        // Served from the buffer: the media is not involved, so a busy media does not delay it.
         cost = params_.read_buffer_hit;
         stats_.read_buffer_hits += 1;
     } else {
         stats_.media_read_bytes += lines * params_.line_bytes;
+        const sc_time wait = occupy_media(delay, line_time(params_.read_bandwidth, lines));
+        delay += wait;
     }
     trace_access("read", delay, cost, dpa, len);
     if (const auto bad = media_.first_poisoned(dpa, len)) {
@@ -99,6 +102,8 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const sc_time cost =
         params_.read_latency * static_cast<double>(r.rmw_lines + r.failed_lines > 0 ? 1 : 0) +
         params_.write_latency * static_cast<double>(r.lines_written);
+    delay += occupy_media(delay, line_time(params_.read_bandwidth, r.rmw_lines + r.failed_lines) +
+                                     line_time(params_.write_bandwidth, r.lines_written));
     trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, len);
     delay += cost;
     if (r.first_failed) {
@@ -110,6 +115,18 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
         return;
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time PmemDimm::line_time(double bandwidth, std::uint64_t lines) const {
+    if (bandwidth <= 0 || lines == 0) return sc_core::SC_ZERO_TIME;
+    return sc_time(static_cast<double>(lines * params_.line_bytes) / bandwidth, sc_core::SC_SEC);
+}
+
+sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {
+    const sc_time arrival = sc_core::sc_time_stamp() + delay;
+    const sc_time start = std::max(arrival, media_free_at_);
+    media_free_at_ = start + occupancy;
+    return start - arrival;
 }
 
 unsigned int PmemDimm::transport_dbg(tlm::tlm_generic_payload& trans) {

@@ -12,8 +12,14 @@
 //  - label storage area: separate from the media, reached through the firmware (_LSR/_LSW)
 //  - optional read buffer (XPBuffer, params.read_buffer_lines): recently read XPLines are served from the
 //    DIMM's buffer, which is what makes sequential 64 B loads cheaper than random ones
-// Simplified for now: no write-combining buffer (every partial write is a fresh RMW) and
-// no bandwidth limit between requests (queueing is the controller's job, issue "hardware in depth").
+//  - media occupancy: the media is one resource with a busy-until time. A media access (reads and RMW
+//    reads at `read_bandwidth`, line writes at `write_bandwidth`, whole XPLines) starts when the request
+//    arrives (sc_time_stamp() + delay) or when the media is free, whichever is later, and holds the media
+//    for line_bytes / bandwidth per XPLine. A read returns after its queueing wait plus its latency; a
+//    write's delay comes back as the time its media write completes (the controller's WPQ uses it).
+//    An idle DIMM never waits, so idle latencies are the latency parameters alone.
+// Simplified for now: no write-combining buffer (every partial write is a fresh RMW), and a read does
+// not overtake queued writes (one FIFO media).
 #pragma once
 
 #include <cstdint>
@@ -42,6 +48,9 @@ struct PmemDimmParams {
     // wholly inside them costs `read_buffer_hit` instead of a media read (0 lines: no buffer).
     std::uint64_t read_buffer_lines = 0;
     sc_core::sc_time read_buffer_hit{44, sc_core::SC_NS};
+    // Media bandwidth in bytes/s (0: no limit): how long one XPLine access holds the media.
+    double read_bandwidth = 6.6e9; // see platform_config.h
+    double write_bandwidth = 2.3e9;
 };
 
 struct PmemDimmStats {
@@ -100,10 +109,16 @@ class PmemDimm final : public sc_core::sc_module {
     // True when every XPLine of [dpa, dpa + len) is in the read buffer; then (or after a media read)
     // makes those lines the most recently used.
     bool read_buffer_lookup(std::uint64_t dpa, std::uint64_t len);
+    // Reserves the media for `occupancy` from the arrival time `sc_time_stamp() + delay` on; returns
+    // the wait before the access starts.
+    sc_core::sc_time occupy_media(const sc_core::sc_time& delay, const sc_core::sc_time& occupancy);
+    [[nodiscard]] sc_core::sc_time line_time(double bandwidth, std::uint64_t lines) const;
 
     PmemDimmParams params_;
     Tracer& tracer_;
     std::deque<std::uint64_t> read_buffer_; // XPLine indices, most recently used at the back
+    // Absolute simulated time at which the media finishes the accesses queued so far.
+    sc_core::sc_time media_free_at_ = sc_core::SC_ZERO_TIME;
     std::string track_;
     PmemMedia media_;
     PmemDimmStats stats_;

@@ -182,6 +182,8 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         p.label_bytes = config.dimm.label_bytes;
         p.read_buffer_lines = config.dimm.read_buffer_bytes / config.dimm.line_bytes;
         p.read_buffer_hit = models::ns(config.dimm.read_buffer_hit_ns);
+        p.read_bandwidth = static_cast<double>(config.dimm.read_bandwidth_bytes_per_s);
+        p.write_bandwidth = static_cast<double>(config.dimm.write_bandwidth_bytes_per_s);
         dimms.push_back(std::make_unique<models::PmemDimm>(fmt::format("nmem{}", i).c_str(), p, tracer));
         media.push_back(&dimms.back()->media());
     }
@@ -189,6 +191,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     mp.sets = interleave_sets(config);
     mp.dimm_count = config.dimm_count;
     mp.frontend = models::ns(config.mc.frontend_ns);
+    mp.wpq_depth = config.mc.wpq_depth;
     mc = std::make_unique<models::MemoryController>("mc0", mp, tracer);
     for (unsigned i = 0; i < config.dimm_count; ++i)
         mc->dimm[i].bind(dimms[i]->socket);

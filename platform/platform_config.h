@@ -32,6 +32,12 @@ struct DimmConfig {
     // buffer, 80 + (225 + 3 * 44) / 4 = 169. `daxsim calibrate` measures it.
     std::uint64_t read_buffer_bytes = 0;
     std::uint64_t read_buffer_hit_ns = 44;         // dimm.read_buffer_hit_latency
+    // dimm.read_bandwidth / dimm.write_bandwidth: media bandwidth of one DIMM, bytes/s (0: no limit). Each
+    // XPLine the media reads or writes holds it for line_bytes / bandwidth; requests arriving while it is
+    // busy queue (models/pmem_dimm.h). One DIMM's measured sequential bandwidth, ~6.6 GB/s read and
+    // ~2.3 GB/s write (Izraelevitz et al. 2019; Yang et al. FAST'20 sec. 3), is taken as its media rate.
+    std::uint64_t read_bandwidth_bytes_per_s = 6'600'000'000;
+    std::uint64_t write_bandwidth_bytes_per_s = 2'300'000'000;
 };
 
 struct InterleaveConfig {
@@ -53,6 +59,11 @@ struct ControllerConfig {
     // `patrol-scrub` pass of the default 768 GiB machine take 96 s of simulated time, so a scenario shows the
     // pass's cost without dwarfing everything else. Set 9544371 (24 h) to study the real latency.
     std::uint64_t scrub_rate_bytes_per_s = 8ull << 30;
+    // mc.wpq_depth: write pending queue entries (64 B writes) per DIMM, held until the media write ends;
+    // a write finding it full waits (0: unbounded). Intel does not publish the iMC's WPQ size; 64 is
+    // our choice, small like the queues VANS models (Wang et al. MICRO'20), and large enough that idle and
+    // lightly loaded writers never see it.
+    unsigned wpq_depth = 64;
 };
 
 struct PlatformConfig {

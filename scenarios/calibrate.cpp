@@ -4,8 +4,9 @@
 // sequential streams (stream_bandwidth): 17 streams for reads and 4 for writes, the thread counts at which
 // Yang et al. saw six DIMMs saturate. Not several SystemC threads: Machine's ports are built for one
 // guest thread and sync the previously used core from whichever thread comes next, which serialises
-// them. The model has no queueing or media bandwidth limit yet, so these rows are latency-bound and do
-// not grow with the DIMM count: they show that, they are not tuned.
+// them. The DIMMs' media occupancy and the WPQ bound throughput only when requests overlap; issued one at
+// a time, reads never do, so the read rows stay latency-bound and do not grow with the DIMM count, and the
+// write rows show the WPQ's back-pressure on unmerged 64 B RMW writes. They show that, they are not tuned.
 #include "scenarios/calibrate.h"
 
 #include <algorithm>

@@ -121,6 +121,20 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(duration_param(
         "dimm.read_buffer_hit_latency", "read served from the XPBuffer",
         [](auto& c) -> auto& { return c.platform.dimm.read_buffer_hit_ns; }));
+    r.push_back([] {
+        ParamSpec p = size_param(
+            "dimm.read_bandwidth", "media read bandwidth of each DIMM, bytes per second (0: no limit)",
+            [](auto& c) -> auto& { return c.platform.dimm.read_bandwidth_bytes_per_s; });
+        p.unit = "B/s";
+        return p;
+    }());
+    r.push_back([] {
+        ParamSpec p = size_param(
+            "dimm.write_bandwidth", "media write bandwidth of each DIMM, bytes per second (0: no limit)",
+            [](auto& c) -> auto& { return c.platform.dimm.write_bandwidth_bytes_per_s; });
+        p.unit = "B/s";
+        return p;
+    }());
     r.push_back(count_param(
         "interleave.ways", "DIMMs per interleave set (each set is one region)",
         [](auto& c) -> auto& { return c.platform.interleave.ways; }));
@@ -150,6 +164,9 @@ std::vector<ParamSpec> make_registry() {
         p.unit = "B/s";
         return p;
     }());
+    r.push_back(count_param(
+        "mc.wpq_depth", "write pending queue entries per DIMM, held until the media write ends (0: unbounded)",
+        [](auto& c) -> auto& { return c.platform.mc.wpq_depth; }));
     r.push_back(duration_param(
         "sim.quantum", "temporal decoupling: a core syncs with SystemC at least this often",
         [](auto& c) -> auto& { return c.platform.quantum_ns; }));
