@@ -1,6 +1,6 @@
 // `daxsim fsx` (fsx.h): runs the generated operations (fsx_oracle.h) on the simulated kernel, compares
 // every result with the oracle, checks sharing and xfs_check every few operations, and on a mismatch
-// writes the operations so far as a scenario.
+// shrinks the operations so far by delta debugging and writes them as a scenario.
 #include "guest_api/mm/mm_types.h"
 
 #include "scenarios/fsx.h"
@@ -20,6 +20,7 @@
 #include "guest_api/mm/memory_failure.h"
 #include "guest_api/syscalls.h"
 #include "models/tracer.h"
+#include "platform/functional_memory.h"
 #include "platform/machine.h"
 #include "scenarios/atomic_file.h"
 #include "scenarios/fsx_oracle.h"
@@ -238,11 +239,13 @@ std::vector<std::string> render_steps(const Op& op, const Oracle& before, const 
 
 void write_repro(const std::filesystem::path& dir, const FsxOptions& opt,
                  const std::vector<std::vector<std::string>>& ops, const std::vector<int>& errs,
-                 const std::string& mismatch) {
-    std::string y =
-        fmt::format("name: fsx-repro\ndescription: >\n  daxsim fsx --seed {} found: {}\n  (the full "
-                    "prefix of {} ops, not shrunk).\nseed: {}\nsteps:\n",
-                    opt.seed, mismatch, ops.size(), opt.seed);
+                 const std::string& mismatch, std::size_t prefix) {
+    const std::string how =
+        ops.size() == prefix ? fmt::format("the full prefix of {} ops, not shrunk", prefix)
+                             : fmt::format("{} ops, shrunk by delta debugging from {}", ops.size(), prefix);
+    std::string y = fmt::format("name: fsx-repro\ndescription: >\n  daxsim fsx --seed {} found: {}\n  ({}).\n"
+                                "seed: {}\nsteps:\n",
+                                opt.seed, mismatch, how, opt.seed);
     auto step = [&](const std::string& s) {
         std::string q;
         for (const char c : s)
@@ -267,6 +270,145 @@ void write_repro(const std::filesystem::path& dir, const FsxOptions& opt,
     write_file_atomically(dir / "fsx-repro.yaml", [&](std::ostream& out) { out << y; });
 }
 
+// ndctl create-namespace, mkfs.xfs, mount -o dax and the open files, as the repro's first steps.
+Exec setup(k::Kernel& kern) {
+    if (kern.boot() < 0) throw std::runtime_error("kernel boot failed");
+    k::NamespaceSpec spec;
+    spec.size = 3ull << 30;
+    k::NamespaceInfo ns;
+    if (k::ndctl_create_namespace(kern, spec, &ns) < 0 || k::mkfs_xfs(kern, "/dev/" + ns.blockdev, {}) < 0 ||
+        k::do_mount(kern, "/dev/" + ns.blockdev, "/mnt/pmem", "dax") < 0)
+        throw std::runtime_error("setup failed");
+    Exec ex{kern, k::sys_spawn(kern, "fsx"), {}, ns.dev, {}};
+    for (unsigned fi = 0; fi < kFiles; ++fi)
+        ex.fds[fi] = k::sys_open(kern, ex.t, path_of(fi), O_RDWR | O_CREAT);
+    return ex;
+}
+
+// Runs one op already applied to the oracle (`before`: the oracle before it); returns the mismatch or
+// "", the op's scenario steps in *steps and its errno in *err.
+std::string step_op(Exec& ex, const Op& op, const Oracle& before, std::vector<std::string>* steps, int* err) {
+    std::string what;
+    *steps = render_steps(op, before, ex.ns_dev);
+    *err = ex.run(op, before, &what);
+    // Action-optional reports (a read that met poison) run in process context, as between steps.
+    k::memory_failure_work_func(ex.kern);
+    if (what.empty() && *err != 0 && !(op.kind == OpKind::pread && *err == EIO))
+        what = fmt::format("{} failed: {}", steps->back(), errno_name(*err));
+    return what;
+}
+
+// One replay of a candidate op list.
+struct Replay {
+    bool fails = false; // the candidate is valid and mismatches at its last op, and not before
+    std::string what;
+    std::vector<std::vector<std::string>> steps;
+    std::vector<int> errs;
+};
+
+// Replays ops on a fresh kernel over a FunctionalMachine. A candidate whose op no longer fits the
+// files or that the oracle rejects (preconditions broken by removals) is rejected as a whole; the
+// layout is checked after the last op only.
+Replay replay(const MachineConfig& config, std::vector<Op> ops) {
+    Replay out;
+    try {
+        NullTracer tracer;
+        platform::FunctionalMachine machine(config.platform);
+        k::Kernel kern(config.kernel, machine.nfit(), machine.firmware(), machine.ports(), tracer);
+        kern.dmesg().set_echo(false);
+        Exec ex = setup(kern);
+        Oracle oracle;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            Op& op = ops[i];
+            if (op.kind == OpKind::mwrite) op.soff = oracle.files[op.file].data.size(); // maps the file
+            const Oracle before = oracle;
+            if (!fits(oracle, op) || !apply(oracle, op) || frees_poison(before, oracle)) return Replay{};
+            out.steps.emplace_back();
+            out.errs.push_back(0);
+            ex.repro_expect.clear();
+            out.what = step_op(ex, op, before, &out.steps.back(), &out.errs.back());
+            const bool last = i + 1 == ops.size();
+            if (out.what.empty() && last) out.what = ex.check_layout(oracle);
+            if (!out.what.empty()) {
+                if (!last) return Replay{};
+                out.errs.back() = 0;
+                if (!ex.repro_expect.empty()) out.steps.back().push_back(ex.repro_expect);
+                out.fails = true;
+            }
+        }
+    } catch (const std::exception&) {
+        return Replay{};
+    }
+    return out;
+}
+
+// ddmin (Zeller and Hildebrandt) over every op but the last, then single-op removals until none
+// helps: the result is 1-minimal unless the replay budget ran out.
+struct Shrunk {
+    std::vector<Op> ops;
+    Replay result;
+    u64 replays = 0;
+};
+
+Shrunk shrink(const MachineConfig& config, const std::vector<Op>& all, u64 budget) {
+    Shrunk best;
+    const Op last = all.back();
+    auto with_last = [&](std::vector<Op> v) {
+        v.push_back(last);
+        return v;
+    };
+    auto test = [&](const std::vector<Op>& body) {
+        if (best.replays >= budget) return false;
+        ++best.replays;
+        Replay r = replay(config, with_last(body));
+        if (!r.fails) return false;
+        best.ops = with_last(body);
+        best.result = std::move(r);
+        return true;
+    };
+    std::vector<Op> body(all.begin(), all.end() - 1);
+    if (!test(body)) return best; // the functional replay does not reproduce: nothing to shrink
+    std::size_t n = 2;
+    while (body.size() >= 2 && best.replays < budget) {
+        const std::size_t chunk = (body.size() + n - 1) / n;
+        bool reduced = false;
+        for (std::size_t start = 0; start < body.size() && !reduced; start += chunk) {
+            const auto b = body.begin() + static_cast<long>(start);
+            const auto e = body.begin() + static_cast<long>(std::min(body.size(), start + chunk));
+            const std::vector<Op> subset(b, e);
+            if (n > 2 && test(subset)) { // a subset alone (the complement test covers n == 2)
+                body = subset;
+                n = 2;
+                reduced = true;
+                break;
+            }
+            std::vector<Op> complement(body.begin(), b);
+            complement.insert(complement.end(), e, body.end());
+            if (test(complement)) {
+                body = std::move(complement);
+                n = std::max<std::size_t>(n - 1, 2);
+                reduced = true;
+            }
+        }
+        if (reduced) continue;
+        if (n >= body.size()) break;
+        n = std::min(body.size(), n * 2);
+    }
+    for (bool again = true; again && best.replays < budget;) { // 1-minimality, also for body.size() < 2
+        again = false;
+        for (std::size_t i = 0; i < body.size(); ++i) {
+            std::vector<Op> without = body;
+            without.erase(without.begin() + static_cast<long>(i));
+            if (test(without)) {
+                body = std::move(without);
+                again = true;
+                break;
+            }
+        }
+    }
+    return best;
+}
+
 } // namespace
 
 int fsx_main(const FsxOptions& options) {
@@ -276,6 +418,7 @@ int fsx_main(const FsxOptions& options) {
     u64 done = 0;
     u64 mismatches = 0;
     std::string what;
+    std::vector<Op> gen_ops;                   // the generated ops, for shrinking
     std::vector<std::vector<std::string>> ops; // each op as scenario steps
     std::vector<int> errs;
     {
@@ -287,31 +430,24 @@ int fsx_main(const FsxOptions& options) {
         kern.dmesg().set_echo(false);
         machine.run([&] {
             try {
-                if (kern.boot() < 0) throw std::runtime_error("kernel boot failed");
-                k::NamespaceSpec spec;
-                spec.size = 3ull << 30;
-                k::NamespaceInfo ns;
-                if (k::ndctl_create_namespace(kern, spec, &ns) < 0 ||
-                    k::mkfs_xfs(kern, "/dev/" + ns.blockdev, {}) < 0 ||
-                    k::do_mount(kern, "/dev/" + ns.blockdev, "/mnt/pmem", "dax") < 0)
-                    throw std::runtime_error("setup failed");
-                Exec ex{kern, k::sys_spawn(kern, "fsx"), {}, ns.dev, {}};
-                for (unsigned fi = 0; fi < kFiles; ++fi)
-                    ex.fds[fi] = k::sys_open(kern, ex.t, path_of(fi), O_RDWR | O_CREAT);
+                Exec ex = setup(kern);
                 Oracle oracle;
                 Generator gen(options.seed);
+                bool injected = false;
                 while (done < options.ops && mismatches == 0) {
                     const Oracle before = oracle;
-                    const Op op = gen.next(oracle);
-                    ops.push_back(render_steps(op, before, ns.dev));
-                    const int err = ex.run(op, before, &what);
-                    errs.push_back(err);
-                    // Action-optional reports (a read that met poison) run in process context, as between
-                    // steps.
-                    k::memory_failure_work_func(kern);
+                    Op op = gen.next(oracle);
+                    if (options.inject_bug != 0 && !injected && done + 1 >= options.inject_bug &&
+                        op.kind == OpKind::pwrite) {
+                        op.misrecord = injected = true;
+                        oracle = before;
+                        (void)apply(oracle, op);
+                    }
+                    gen_ops.push_back(op);
+                    ops.emplace_back();
+                    errs.push_back(0);
+                    what = step_op(ex, op, before, &ops.back(), &errs.back());
                     ++done;
-                    if (what.empty() && err != 0 && !(op.kind == OpKind::pread && err == EIO))
-                        what = fmt::format("{} failed: {}", ops.back().back(), errno_name(err));
                     if (what.empty() && (done % options.check_every == 0 || done == options.ops))
                         what = ex.check_layout(oracle);
                     if (!what.empty()) {
@@ -327,16 +463,28 @@ int fsx_main(const FsxOptions& options) {
             }
         });
     }
+    std::string repro_note;
     if (mismatches > 0) {
         fmt::print("fsx: op {}: {}\n", done, what);
         if (!ops.empty()) fmt::print("fsx: last op: {}\n", ops.back().back());
         if (options.out_dir) {
             std::filesystem::create_directories(*options.out_dir);
-            write_repro(*options.out_dir, options, ops, errs, what);
-            fmt::print("fsx: wrote {}\n", (*options.out_dir / "fsx-repro.yaml").string());
+            const auto path = *options.out_dir / "fsx-repro.yaml";
+            Shrunk s;
+            if (!gen_ops.empty()) s = shrink(config.value(), gen_ops, options.max_replays);
+            if (s.result.fails) {
+                write_repro(*options.out_dir, options, s.result.steps, s.result.errs, s.result.what,
+                            ops.size());
+                fmt::print("fsx: delta debugging: {} replays\n", s.replays);
+                repro_note = fmt::format("; repro: {} ops in {}", s.ops.size(), path.string());
+            } else {
+                write_repro(*options.out_dir, options, ops, errs, what, ops.size());
+                repro_note = fmt::format("; repro: {} ops (not shrunk) in {}", ops.size(), path.string());
+            }
         }
     }
-    fmt::print("fsx: {} ops, {} mismatches\n", done, mismatches);
+    fmt::print("fsx: {} ops, {} {}{}\n", done, mismatches, mismatches == 1 ? "mismatch" : "mismatches",
+               repro_note);
     return mismatches == 0 ? 0 : 1;
 }
 

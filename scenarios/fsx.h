@@ -16,10 +16,15 @@ struct FsxOptions {
     std::uint64_t seed = 1;                       // std::mt19937_64 seed
     std::optional<std::filesystem::path> out_dir; // fsx-repro.yaml goes here on a mismatch
     unsigned check_every = 25;                    // sharing check + xfs_check every this many ops
+    std::uint64_t inject_bug = 0; // test-only: the oracle mis-records the first pwrite from op N (1-based)
+    std::uint64_t max_replays = 2000; // bound of the delta-debugging search
 };
 
 // Runs the exerciser in one simulation; prints "fsx: N ops, M mismatches" last. Exit status 0 without
-// a mismatch, 1 with one (after writing DIR/fsx-repro.yaml when out_dir is set).
+// a mismatch, 1 with one. On a mismatch with out_dir set, the op list is shrunk by delta debugging
+// (ddmin, the op that exposed the mismatch kept) to a 1-minimal list, each candidate replayed
+// in-process on a fresh kernel over a FunctionalMachine (timing-free, no SystemC), and written as
+// DIR/fsx-repro.yaml; the last line is then "fsx: N ops, 1 mismatch; repro: K ops in DIR/fsx-repro.yaml".
 [[nodiscard]] int fsx_main(const FsxOptions& options);
 
 } // namespace daxsim::scenarios

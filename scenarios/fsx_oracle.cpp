@@ -71,6 +71,36 @@ bool any_poisoned(const Oracle& o, unsigned fi, u64 off, u64 len) {
 
 } // namespace
 
+bool fits(const Oracle& o, const Op& op) {
+    const u64 size = o.files[op.file].data.size();
+    const u64 ssize = o.files[op.src].data.size();
+    switch (op.kind) {
+    case OpKind::pwrite: // an extending write must end on a page boundary (sizes stay page multiples)
+        return op.len > 0 && op.off + op.len <= kMaxPages * kPage &&
+               (op.off + op.len <= size || (op.off + op.len) % kPage == 0);
+    case OpKind::mwrite:
+        return op.len > 0 && op.off + op.len <= size && op.soff == size;
+    case OpKind::pread:
+        return op.len > 0 && op.off + op.len <= size;
+    case OpKind::reflink:
+        return op.src != op.file && op.soff + op.len <= ssize && op.off <= size &&
+               op.off + op.len <= kMaxPages * kPage;
+    case OpKind::dedupe:
+        return op.src != op.file && op.soff + op.len <= ssize && op.off + op.len <= size;
+    case OpKind::punch:
+    case OpKind::funshare:
+        return op.off + op.len <= size;
+    case OpKind::falloc:
+    case OpKind::truncate:
+        return true;
+    case OpKind::poison:
+        return op.off < size;
+    case OpKind::clear:
+        return !o.poison.empty();
+    }
+    return false;
+}
+
 bool apply(Oracle& o, const Op& op) {
     OFile& f = o.files[op.file];
     const u64 size = f.data.size();
@@ -82,7 +112,8 @@ bool apply(Oracle& o, const Op& op) {
         // Writes over a poisoned page would need its old data (RMW or CoW copy): only a clear does that.
         if (any_poisoned(o, op.file, op.off, op.len)) return false;
         if (op.kind == OpKind::mwrite && any_tainted(o, op.file, op.off, op.len)) return false;
-        o.write(op.file, op.off, op.len, static_cast<unsigned char>(op.fill));
+        o.write(op.file, op.off, op.len,
+                static_cast<unsigned char>(op.misrecord ? op.fill ^ 0xffu : op.fill));
         return true;
     case OpKind::clear:
         // Every page that holds a poisoned block is rewritten whole after the poison was cleared.

@@ -55,6 +55,7 @@ struct Op {
     u64 soff = 0;
     u64 len = 0;
     unsigned fill = 0;
+    bool misrecord = false; // test-only (fsx --inject-bug): the oracle records a pwrite with fill ^ 0xff
 };
 
 [[nodiscard]] std::string path_of(unsigned f);
@@ -107,6 +108,9 @@ struct Oracle {
     }
 };
 
+// The op's ranges fit the files as they are (a replay with ops removed may break what the generator
+// guaranteed: a read past the end, a poison of a hole, a clear without poison).
+[[nodiscard]] bool fits(const Oracle& o, const Op& op);
 // Applies op to the oracle; false when the op is not one fsx generates (see the header comment).
 bool apply(Oracle& o, const Op& op);
 // The op would free a block that was ever poisoned.

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <regex>
+
 #include "tests/scenarios/daxsim_process.h"
 
 using daxsim_test::run_daxsim;
@@ -23,6 +25,32 @@ TEST_CASE("fsx output is the same for the same seed") {
     CHECK(a.output == b.output);
 }
 
+// The oracle mis-records one pwrite (hidden --inject-bug): the kernel is right and the oracle wrong, so
+// the true minimum is that pwrite plus one read of its bytes (and a falloc or write that makes the file
+// long enough for the pwrite to keep sizes page multiples); everything else must be shrunk away.
+TEST_CASE("fsx shrinks an injected oracle bug to a 1-minimal repro that daxsim run fails") {
+    const auto dir = daxsim_test::scratch_dir("fsx-inject");
+    const auto r = run_daxsim("fsx --ops 400 --seed 1 --inject-bug 40 --out '" + dir.string() + "'");
+    INFO(r.output);
+    CHECK(r.status == 1);
+    std::smatch m;
+    REQUIRE(
+        std::regex_search(r.output, m, std::regex(R"(fsx: (\d+) ops, 1 mismatch; repro: (\d+) ops in )")));
+    const long prefix = std::stol(m[1].str());
+    const long repro_ops = std::stol(m[2].str());
+    CHECK(prefix >= 40);
+    CHECK(repro_ops >= 2); // the pwrite and the read; a falloc when the pwrite needs a larger file
+    CHECK(repro_ops <= 3);
+    CHECK(repro_ops * 10 <= prefix);
+    const auto yaml = daxsim_test::slurp(dir / "fsx-repro.yaml");
+    INFO(yaml);
+    CHECK(yaml.find("shrunk by delta debugging") != std::string::npos);
+    CHECK(yaml.find("- 'expect data /mnt/pmem/f") != std::string::npos);
+    const auto run = run_daxsim("run '" + (dir / "fsx-repro.yaml").string() + "'");
+    INFO(run.output);
+    CHECK(run.status == 1);
+}
+
 TEST_CASE("bench failure smoke run prints rows of the documented JSON shape") {
     const auto r = run_daxsim("bench failure --json --max-records 1000");
     INFO(r.output);
@@ -36,4 +64,3 @@ TEST_CASE("bench failure smoke run prints rows of the documented JSON shape") {
     CHECK(row.at("host_us_per_event").template get<double>() > 0.0);
     CHECK(row.at("sim_ns_per_layer").at("xfs_rmap").template get<long>() > 0);
 }
-
