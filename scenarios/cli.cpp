@@ -100,15 +100,19 @@ int daxsim_main(int argc, char** argv) {
     SweepArgs sweep_args;
     CLI::App* sweep = app.add_subcommand(
         "sweep", "run a scenario at every point of a parameter grid, one process per point -> DIR/sweep.csv");
-    sweep->add_option("FILE", sweep_args.file, "scenario (YAML)")->required();
+    // FILE and --grid are checked by sweep_command: --point and --collect take a sweep DIR instead.
+    sweep->add_option("FILE", sweep_args.file, "scenario (YAML); with --point, the sweep DIR");
     sweep->add_option("--grid", sweep_args.grids, "KEY=V1,V2,... (repeatable: the cartesian product is run)")
         ->allow_extra_args(false)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->required();
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sweep->add_option("-j,--jobs", sweep_args.jobs,
                       "run at most N points at once (default: the number of CPUs)");
     sweep->add_option("--out", sweep_args.out,
                       "write DIR/sweep.csv and DIR/points/NNNN/ (default: ./sweep-<scenario file stem>)");
+    sweep->add_flag("--slurm", sweep_args.slurm,
+                    "write DIR/points.tsv and the job-array script DIR/sweep.sbatch instead of running");
+    sweep->add_option("--point", sweep_args.point, "run point I of the sweep DIR (one Slurm array task)");
+    sweep->add_option("--collect", sweep_args.collect, "gather DIR/points/NNNN/ into DIR/sweep.csv");
 
     std::vector<std::string> help_words;
     CLI::App* help = app.add_subcommand(
@@ -153,6 +157,7 @@ int daxsim_main(int argc, char** argv) {
     fsx->add_option("--out", fsx_out, "on a mismatch, write DIR/fsx-repro.yaml");
     fsx->add_option("--check-every", fsx_opts.check_every, "sharing check and xfs_check every N ops (default 25)")
         ->check(CLI::PositiveNumber);
+    fsx->add_option("--inject-bug", fsx_opts.inject_bug)->group(""); // hidden: test-only oracle bug
     for (CLI::App* sub : later)
         sub->allow_extras();
 

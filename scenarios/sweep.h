@@ -2,8 +2,13 @@
 // command"): every point of the cartesian product of the grids runs as its own child process (SystemC
 // elaborates one design per process), at most N at once, and DIR/sweep.csv gets one row per point in
 // grid order, whatever order the points finish in.
+//
+// On a Slurm cluster the same sweep runs as a job array: `--slurm` writes DIR/points.tsv and
+// DIR/sweep.sbatch instead of running, each array task runs `sweep --point I DIR`, and
+// `sweep --collect DIR` writes the same sweep.csv the local sweep would have written.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -17,10 +22,13 @@
 namespace daxsim::scenarios {
 
 struct SweepArgs {
-    std::string file;
-    std::vector<std::string> grids; // "KEY=V1,V2,..."
-    std::optional<unsigned> jobs;   // default: the number of CPUs
-    std::optional<std::string> out; // default: ./sweep-<scenario stem>
+    std::string file;                   // the scenario; with `point`, the sweep directory
+    std::vector<std::string> grids;     // "KEY=V1,V2,..."
+    std::optional<unsigned> jobs;       // default: the number of CPUs
+    std::optional<std::string> out;     // default: ./sweep-<scenario stem>
+    bool slurm = false;                 // write points.tsv + sweep.sbatch instead of running
+    std::optional<std::size_t> point;   // run this point of the sweep directory `file` (one array task)
+    std::optional<std::string> collect; // gather DIR/points/NNNN/ into DIR/sweep.csv
 };
 
 struct GridAxis {
@@ -38,14 +46,16 @@ struct GridAxis {
 // One finished point, for the CSV.
 struct SweepPointResult {
     std::vector<std::string> values;            // one per axis
-    int exit_code = -1;                         // the child's exit status, 128+N when killed by signal N
+    std::optional<int> exit_code;               // the child's exit status, 128+N when killed by signal N;
+                                                // none: the point never ran ("missing", from --collect)
     std::map<std::string, std::string> metrics; // name -> the number as results.json wrote it
 };
 
 // "pass" (exit 0), "fail" (exit 1) or "error" (anything else).
 [[nodiscard]] std::string_view point_status(int exit_code);
 
-// The sweep.csv text: header, then one row per point in the given order.
+// The sweep.csv text: header, then one row per point in the given order. The local sweep and
+// --collect both write it, so their files are byte-identical for the same results.
 [[nodiscard]] std::string format_sweep_csv(const std::vector<GridAxis>& axes,
                                            const std::vector<SweepPointResult>& points);
 
