@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace daxsim_test {
 
@@ -17,6 +18,29 @@ struct Run {
     int status = -1;
     std::string output; // stdout and stderr
 };
+
+// Splits program output into lines (no trailing empty line).
+inline std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t nl = text.find('\n', start);
+        out.push_back(text.substr(start, nl - start));
+        start = nl == std::string::npos ? text.size() : nl + 1;
+    }
+    return out;
+}
+
+// The comma-separated fields of one CSV line (sweep.csv quotes nothing the tests look at).
+inline std::vector<std::string> fields(const std::string& line) {
+    std::vector<std::string> out{""};
+    for (const char c : line)
+        if (c == ',')
+            out.emplace_back();
+        else
+            out.back().push_back(c);
+    return out;
+}
 
 inline Run shell(const std::string& cmd) {
     Run r;

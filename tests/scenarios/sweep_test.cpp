@@ -17,27 +17,6 @@ namespace {
 
 const std::string kQuickstart = DAXSIM_SOURCE_DIR "/scenarios/quickstart.yaml";
 
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const std::size_t nl = text.find('\n', start);
-        out.push_back(text.substr(start, nl - start));
-        start = nl == std::string::npos ? text.size() : nl + 1;
-    }
-    return out;
-}
-
-std::vector<std::string> fields(const std::string& line) {
-    std::vector<std::string> out{""};
-    for (const char c : line)
-        if (c == ',')
-            out.emplace_back();
-        else
-            out.back().push_back(c);
-    return out;
-}
-
 std::size_t column(const std::vector<std::string>& header, const std::string& name) {
     for (std::size_t i = 0; i < header.size(); ++i)
         if (header[i] == name) return i;
