@@ -71,15 +71,25 @@ void MemoryController::b_transport(tlm::tlm_generic_payload& trans, sc_time& del
     }
 }
 
-void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
-                                  std::uint64_t offset, std::uint64_t len, sc_time& delay) {
-    tlm::tlm_generic_payload down;
-    down.set_command(tlm::TLM_READ_COMMAND);
+namespace {
+
+// The DIMM-side payload for [offset, offset + len) of `up`, decoded to `at` (data shared with `up`).
+void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_generic_payload& up,
+              const DecodedAddress& at, std::uint64_t offset, std::uint64_t len) {
+    down.set_command(cmd);
     down.set_address(at.dpa);
     down.set_data_ptr(up.get_data_ptr() + offset);
     down.set_data_length(static_cast<unsigned int>(len));
     down.set_streaming_width(static_cast<unsigned int>(len));
     down.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+} // namespace
+
+void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
+                                  std::uint64_t offset, std::uint64_t len, sc_time& delay) {
+    tlm::tlm_generic_payload down;
+    piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
     ScopedExtension<MemoryOpExtension> op(down, op_of(up));
     ScopedExtension<MemoryErrorExtension> err(down);
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
@@ -102,12 +112,7 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
 void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                    std::uint64_t offset, std::uint64_t len, sc_time& delay) {
     tlm::tlm_generic_payload down;
-    down.set_command(tlm::TLM_WRITE_COMMAND);
-    down.set_address(at.dpa);
-    down.set_data_ptr(up.get_data_ptr() + offset);
-    down.set_data_length(static_cast<unsigned int>(len));
-    down.set_streaming_width(static_cast<unsigned int>(len));
-    down.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);
     ScopedExtension<MemoryOpExtension> op(down, op_of(up));
     ScopedExtension<MemoryErrorExtension> err(down);
     // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
