@@ -14,6 +14,8 @@ packages=(
   python3                 # scenario test helpers (JSON comparison)
   python3-jsonschema      # results.json is validated against docs/results.schema.json
   python3-matplotlib      # bench/studies/*.py draw their plots (Agg backend, no display)
+  gtkwave                 # vcd2fst/fst2vcd: an independent VCD reader for the waves.vcd test
+  slurm-wlm munge         # the sweep --slurm test starts a one-node Slurm cluster
 )
 missing=()
 for p in "${packages[@]}"; do
