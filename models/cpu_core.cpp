@@ -16,9 +16,20 @@ CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Trac
     qk_.reset();
 }
 
+void CpuCore::claim_fill_buffer() {
+    const sc_time now = absolute(qk_.get_local_time());
+    std::erase_if(in_flight_, [&](const sc_time& t) { return t <= now; });
+    if (params_.fill_buffers == 0 || in_flight_.size() < params_.fill_buffers) return;
+    const auto first = std::min_element(in_flight_.begin(), in_flight_.end());
+    qk_.set(*first - sc_core::sc_time_stamp());
+    in_flight_.erase(first);
+}
+
 CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data,
-                                std::uint64_t len) {
+                                std::uint64_t len, bool posted) {
+    posted = posted && params_.fill_buffers > 0;
     const sc_time start = qk_.get_current_time();
+    sc_time complete = start;
     Result r;
     std::uint64_t done = 0;
     // Maintenance operations carry no data; the cache only looks at the address.
@@ -36,11 +47,22 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         ScopedExtension<MemoryOpExtension> ext_op(t, op);
         ScopedExtension<MemoryErrorExtension> err(t);
-        sc_time delay = qk_.get_local_time();
+        if (posted) claim_fill_buffer();
+        const sc_time issued = qk_.get_local_time();
+        sc_time delay = issued;
         socket->b_transport(t, delay);
-        qk_.set(delay);
+        complete = std::max(complete, absolute(delay));
+        if (posted) {
+            // The core goes on once the operation is issued; a fill buffer tracks it until it completes.
+            in_flight_.push_back(absolute(delay));
+            qk_.set(issued + params_.issue);
+        } else {
+            qk_.set(delay);
+        }
         if (t.get_response_status() == tlm::TLM_GENERIC_ERROR_RESPONSE && err->poisoned &&
             (op == MemOp::load || op == MemOp::store)) {
+            // The data never arrives: the exception is taken when the poisoned data would have.
+            if (qk_.get_local_time() < delay) qk_.set(delay);
             raise_machine_check(at / line_bytes * line_bytes);
             r.status = Status::machine_check;
             break;
@@ -55,6 +77,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
     }
     r.bytes_done = maintenance ? 0 : static_cast<std::size_t>(done);
     r.cost = qk_.get_current_time() - start;
+    r.latency = std::max(complete, qk_.get_current_time()) - start;
     return r;
 }
 
@@ -69,37 +92,49 @@ void CpuCore::raise_machine_check(std::uint64_t line_addr) {
 }
 
 CpuCore::Result CpuCore::load(std::uint64_t spa, std::span<std::byte> out) {
-    auto r = access(tlm::TLM_READ_COMMAND, MemOp::load, spa, out.data(), out.size());
+    auto r = access(tlm::TLM_READ_COMMAND, MemOp::load, spa, out.data(), out.size(), false);
+    stats_.load_bytes += r.bytes_done;
+    return r;
+}
+
+CpuCore::Result CpuCore::load_nowait(std::uint64_t spa, std::span<std::byte> out) {
+    auto r = access(tlm::TLM_READ_COMMAND, MemOp::load, spa, out.data(), out.size(), true);
     stats_.load_bytes += r.bytes_done;
     return r;
 }
 
 CpuCore::Result CpuCore::store(std::uint64_t spa, std::span<const std::byte> in) {
     // The payload's data pointer is not const; a write transaction only reads through it.
-    auto r = access(tlm::TLM_WRITE_COMMAND, MemOp::store, spa, const_cast<std::byte*>(in.data()), in.size());
+    auto r = access(tlm::TLM_WRITE_COMMAND, MemOp::store, spa, const_cast<std::byte*>(in.data()), in.size(),
+                    false);
     stats_.store_bytes += r.bytes_done;
     return r;
 }
 
 CpuCore::Result CpuCore::nt_store(std::uint64_t spa, std::span<const std::byte> in) {
     auto r =
-        access(tlm::TLM_WRITE_COMMAND, MemOp::nt_store, spa, const_cast<std::byte*>(in.data()), in.size());
+        access(tlm::TLM_WRITE_COMMAND, MemOp::nt_store, spa, const_cast<std::byte*>(in.data()), in.size(), true);
     stats_.store_bytes += r.bytes_done;
     return r;
 }
 
 CpuCore::Result CpuCore::clwb(std::uint64_t spa, std::uint64_t len) {
-    return access(tlm::TLM_IGNORE_COMMAND, MemOp::writeback, spa, nullptr, len);
+    return access(tlm::TLM_IGNORE_COMMAND, MemOp::writeback, spa, nullptr, len, true);
 }
 
 CpuCore::Result CpuCore::clflushopt(std::uint64_t spa, std::uint64_t len) {
-    return access(tlm::TLM_IGNORE_COMMAND, MemOp::flush, spa, nullptr, len);
+    return access(tlm::TLM_IGNORE_COMMAND, MemOp::flush, spa, nullptr, len, true);
 }
 
 CpuCore::Result CpuCore::sfence() {
     const sc_time start = qk_.get_current_time();
+    // Every posted operation must have completed: the last one to do so sets when sfence retires.
+    for (const sc_time& t : in_flight_)
+        if (t > absolute(qk_.get_local_time())) qk_.set(t - sc_core::sc_time_stamp());
+    in_flight_.clear();
     qk_.sync();
-    return Result{Status::ok, qk_.get_current_time() - start, 0};
+    const sc_time cost = qk_.get_current_time() - start;
+    return Result{Status::ok, cost, cost, 0};
 }
 
 void CpuCore::work(const sc_time& t) {

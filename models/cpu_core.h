@@ -10,6 +10,12 @@
 //    poison logs bank 1 (DCU) as an SRAR data load and raises #MC synchronously: the access stops at
 //    the poisoned line and returns machine_check to the caller, the way the exception hits the
 //    consuming instruction
+//  - posted operations (non-temporal stores, clwb, clflushopt, and independent loads issued with
+//    load_nowait, as an out-of-order core overlaps them) hold one of the core's `fill_buffers` from issue
+//    until their transaction completes, and cost the core only `issue` unless every fill buffer is busy:
+//    then the core waits for the earliest to complete. sfence waits until every posted operation has
+//    completed (their writes are then in the persistence domain). Blocking loads and stores wait for their
+//    own transaction. This is what lets one thread keep several misses in flight, and what bounds it
 //  - writes are posted: a non-temporal store or a write-back that the DIMM cannot complete does not
 //    fault the core
 // Methods must be called from a SystemC thread (they may wait()).
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -34,6 +41,12 @@ namespace daxsim::models {
 
 struct CpuCoreParams {
     unsigned index = 0; // cpu<index>: trace track, MachineCheck::cpu
+    // Outstanding posted operations (L1D fill / write-combining buffers). Skylake-SP, the core of the
+    // 2nd-gen Xeon that Optane DC PMM shipped with, has 12 (Intel 64 and IA-32 Architectures Optimization
+    // Reference Manual, Skylake server microarchitecture). 0: posted operations block like loads.
+    unsigned fill_buffers = 12;
+    // Core time one posted operation takes to issue (a few cycles at ~2.5 GHz).
+    sc_core::sc_time issue{1, sc_core::SC_NS};
 };
 
 struct CpuCoreStats {
@@ -58,8 +71,9 @@ class CpuCore final : public sc_core::sc_module {
     };
     struct Result {
         Status status = Status::ok;
-        sc_core::sc_time cost = sc_core::SC_ZERO_TIME; // simulated time the operation took
-        std::size_t bytes_done = 0;                    // before the fault; all of them on ok
+        sc_core::sc_time cost = sc_core::SC_ZERO_TIME;    // simulated time the core spent on it
+        sc_core::sc_time latency = sc_core::SC_ZERO_TIME; // issue to completion (> cost when posted)
+        std::size_t bytes_done = 0;                       // before the fault; all of them on ok
         [[nodiscard]] bool ok() const { return status == Status::ok; }
     };
 
@@ -68,6 +82,9 @@ class CpuCore final : public sc_core::sc_module {
     CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Tracer& tracer);
 
     Result load(std::uint64_t spa, std::span<std::byte> out);
+    // An independent load the core does not wait for (data delivered at once; the core moves on after
+    // `issue`): `latency` says when its data arrives. Poison still raises #MC at once.
+    Result load_nowait(std::uint64_t spa, std::span<std::byte> out);
     Result store(std::uint64_t spa, std::span<const std::byte> in);
     Result nt_store(std::uint64_t spa, std::span<const std::byte> in);
     Result clwb(std::uint64_t spa, std::uint64_t len);
@@ -92,7 +109,14 @@ class CpuCore final : public sc_core::sc_module {
     // The global quantum is set during elaboration; the keeper computes its first sync point from it.
     void start_of_simulation() override { qk_.reset(); }
     // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops.
-    Result access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data, std::uint64_t len);
+    Result access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data, std::uint64_t len,
+                  bool posted);
+    // Before a posted operation: retires completed ones and waits (local time) for a free fill buffer.
+    void claim_fill_buffer();
+    // Absolute simulated time `local` of this core stands for, and back.
+    [[nodiscard]] sc_core::sc_time absolute(const sc_core::sc_time& local) const {
+        return sc_core::sc_time_stamp() + local;
+    }
     void raise_machine_check(std::uint64_t line_addr);
 
     CpuCoreParams params_;
@@ -100,6 +124,7 @@ class CpuCore final : public sc_core::sc_module {
     std::string track_;
     tlm_utils::tlm_quantumkeeper qk_;
     mca::McaBanks mca_;
+    std::vector<sc_core::sc_time> in_flight_; // absolute completion times of posted operations
     CpuCoreStats stats_;
 };
 

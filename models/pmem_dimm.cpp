@@ -13,7 +13,7 @@ using sc_core::sc_time;
 
 PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, Tracer& tracer)
     : sc_module(name), socket("socket"), params_(params), tracer_(tracer),
-      track_(fmt::format("nmem{}", params.index)),
+      buffer_(params.buffer_lines, params.line_bytes), track_(fmt::format("nmem{}", params.index)),
       media_(params.capacity_bytes, params.line_bytes, params.label_bytes) {
     socket.register_b_transport(this, &PmemDimm::b_transport);
     socket.register_transport_dbg(this, &PmemDimm::transport_dbg);
@@ -40,16 +40,33 @@ void PmemDimm::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t dpa = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
-    const std::uint64_t lines = media_.lines_touched(dpa, len);
-    sc_time cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
-    if (read_buffer_lookup(dpa, len)) {
+    const std::uint64_t lb = params_.line_bytes;
+    // The XPLines the buffer cannot serve are read from the media as one burst.
+    std::vector<std::uint64_t> missed;
+    for (std::uint64_t at = dpa; at < dpa + len;) {
+        const std::uint64_t line = media_.line_of(at);
+        const std::uint64_t n = std::min(dpa + len - at, (line + 1) * lb - at);
+        // A poisoned XPLine is never served from the buffer: its read goes to the media and fails there.
+        if (media_.is_poisoned(at)) {
+            buffer_.drop(line);
+            missed.push_back(line);
+        } else if (!buffer_.read_hit(line, at % lb, n)) {
+            missed.push_back(line);
+        }
+        at += n;
+    }
+    sc_time cost = params_.buffer_hit;
+    if (missed.empty()) {
         // Served from the buffer: the media is not involved, so a busy media does not delay it.
-        cost = params_.read_buffer_hit;
         stats_.read_buffer_hits += 1;
     } else {
-        stats_.media_read_bytes += lines * params_.line_bytes;
-        const sc_time wait = occupy_media(delay, line_time(params_.read_bandwidth, lines));
-        delay += wait;
+        const auto lines = static_cast<std::uint64_t>(missed.size());
+        cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
+        stats_.media_read_bytes += lines * lb;
+        delay += occupy_media(delay, line_time(params_.read_bandwidth, lines));
+        for (const std::uint64_t line : missed)
+            if (!media_.is_poisoned(line * lb))
+                if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
     }
     trace_access("read", delay, cost, dpa, len);
     if (const auto bad = media_.first_poisoned(dpa, len)) {
@@ -70,30 +87,50 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-bool PmemDimm::read_buffer_lookup(std::uint64_t dpa, std::uint64_t len) {
-    if (params_.read_buffer_lines == 0) return false;
-    const std::uint64_t first = media_.line_of(dpa);
-    const std::uint64_t last = media_.line_of(dpa + len - 1);
-    bool hit = true;
-    for (std::uint64_t line = first; line <= last; ++line) {
-        const auto it = std::find(read_buffer_.begin(), read_buffer_.end(), line);
-        if (it == read_buffer_.end()) {
-            hit = false;
-        } else {
-            read_buffer_.erase(it);
-        }
-        read_buffer_.push_back(line);
-        if (read_buffer_.size() > params_.read_buffer_lines) read_buffer_.pop_front();
-    }
-    return hit;
-}
-
 void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t dpa = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
-    const auto r = media_.write(
-        dpa, {reinterpret_cast<const std::byte*>(trans.get_data_ptr()), static_cast<std::size_t>(len)});
+    const auto* data = reinterpret_cast<const std::byte*>(trans.get_data_ptr());
     stats_.requested_write_bytes += len;
+    std::optional<std::uint64_t> failed;
+    if (!buffer_.enabled()) {
+        write_through(dpa, {data, static_cast<std::size_t>(len)}, delay, failed);
+    } else {
+        const std::uint64_t lb = params_.line_bytes;
+        for (std::uint64_t at = dpa; at < dpa + len;) {
+            const std::uint64_t line = media_.line_of(at);
+            const std::uint64_t n = std::min(dpa + len - at, (line + 1) * lb - at);
+            const std::span<const std::byte> piece{data + (at - dpa), static_cast<std::size_t>(n)};
+            if (media_.first_poisoned(at, n)) {
+                // The buffer cannot merge into a line whose data it cannot read: straight to the media,
+                // where a partial write fails and a full-line write clears the poison.
+                buffer_.drop(line);
+                write_through(at, piece, delay, failed);
+            } else {
+                // The bytes are persistent once in the buffer (power-fail protected): store them now;
+                // the media write is charged when the line is evicted.
+                media_.write_raw(at, piece);
+                if (buffer_.contains(line)) stats_.write_buffer_hits += 1;
+                if (const auto evicted = buffer_.write(line, at % lb, n)) delay += write_back(*evicted, delay);
+                delay += params_.buffer_hit;
+            }
+            at += n;
+        }
+    }
+    if (failed) {
+        auto& err = memory_error(trans);
+        err.poisoned = true;
+        err.dimm = params_.index;
+        err.dpa = *failed;
+        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+    }
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, sc_time& delay,
+                             std::optional<std::uint64_t>& failed) {
+    const auto r = media_.write(dpa, in);
     stats_.media_write_bytes += r.lines_written * params_.line_bytes;
     // An RMW reads its line first, also when the read finds poison and the write is dropped.
     stats_.media_read_bytes += (r.rmw_lines + r.failed_lines) * params_.line_bytes;
@@ -104,17 +141,32 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
         params_.write_latency * static_cast<double>(r.lines_written);
     delay += occupy_media(delay, line_time(params_.read_bandwidth, r.rmw_lines + r.failed_lines) +
                                      line_time(params_.write_bandwidth, r.lines_written));
-    trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, len);
+    trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, in.size());
     delay += cost;
-    if (r.first_failed) {
-        auto& err = memory_error(trans);
-        err.poisoned = true;
-        err.dimm = params_.index;
-        err.dpa = *r.first_failed;
-        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        return;
+    if (r.first_failed && !failed) failed = r.first_failed;
+}
+
+sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) {
+    const std::uint64_t lb = params_.line_bytes;
+    sc_time occupancy = line_time(params_.write_bandwidth, 1);
+    if (e.needs_read) {
+        occupancy += line_time(params_.read_bandwidth, 1);
+        stats_.media_read_bytes += lb;
     }
-    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    stats_.media_write_bytes += lb;
+    const sc_time wait = occupy_media(delay, occupancy);
+    trace_access(e.needs_read ? "buffer rmw write-back" : "buffer write-back", delay + wait, occupancy,
+                 e.line * lb, lb);
+    return wait;
+}
+
+std::uint64_t PmemDimm::drain_buffer() {
+    const auto lines = buffer_.drain();
+    for (const auto& e : lines) {
+        stats_.media_write_bytes += params_.line_bytes;
+        if (e.needs_read) stats_.media_read_bytes += params_.line_bytes;
+    }
+    return lines.size();
 }
 
 sc_time PmemDimm::line_time(double bandwidth, std::uint64_t lines) const {

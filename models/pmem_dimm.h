@@ -10,20 +10,23 @@
 //    amplification = media_write_bytes / requested_write_bytes); a partial write into a poisoned XPLine
 //    fails its read (error response, poison stays); a full-XPLine write replaces it and clears the poison
 //  - label storage area: separate from the media, reached through the firmware (_LSR/_LSW)
-//  - optional read buffer (XPBuffer, params.read_buffer_lines): recently read XPLines are served from the
-//    DIMM's buffer, which is what makes sequential 64 B loads cheaper than random ones
+//  - XPBuffer (models/xp_buffer.h, params.buffer_lines XPLines, 16 KiB by default): reads are served from
+//    buffered lines without a media access; partial writes are combined in the buffer and reach the media
+//    as whole XPLines when evicted (read-modify-write when the line was neither read nor fully written).
+//    Writes to a poisoned XPLine bypass the buffer and keep the semantics above
 //  - media occupancy: the media is one resource with a busy-until time. A media access (reads and RMW
 //    reads at `read_bandwidth`, line writes at `write_bandwidth`, whole XPLines) starts when the request
 //    arrives (sc_time_stamp() + delay) or when the media is free, whichever is later, and holds the media
 //    for line_bytes / bandwidth per XPLine. A read returns after its queueing wait plus its latency; a
-//    write's delay comes back as the time its media write completes (the controller's WPQ uses it).
+//    write's delay comes back as the time it is accepted: into the buffer (after waiting for the media
+//    to take the line it evicts, which is the back-pressure of a saturated DIMM), or, unbuffered, when
+//    its media write completes (the controller's WPQ holds its entry until then).
 //    An idle DIMM never waits, so idle latencies are the latency parameters alone.
-// Simplified for now: no write-combining buffer (every partial write is a fresh RMW), and a read does
-// not overtake queued writes (one FIFO media).
+// Simplified: a read does not overtake queued writes (one FIFO media); lines still dirty in the buffer
+// when the run ends are not counted in dimm.media_write_bytes (they would be written on eviction).
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 
 #include <systemc>
@@ -33,6 +36,7 @@
 #include "models/pmem_media.h"
 #include "models/stats.h"
 #include "models/tracer.h"
+#include "models/xp_buffer.h"
 
 namespace daxsim::models {
 
@@ -44,10 +48,10 @@ struct PmemDimmParams {
     sc_core::sc_time read_line_interval{39, sc_core::SC_NS}; // each further XPLine: 256 B at ~6.6 GB/s
     sc_core::sc_time write_latency{500, sc_core::SC_NS};     // per XPLine written to media
     std::uint64_t label_bytes = 128 << 10;                   // label storage area
-    // XPBuffer read side: the DIMM keeps the last `read_buffer_lines` XPLines it read from media; a read
-    // wholly inside them costs `read_buffer_hit` instead of a media read (0 lines: no buffer).
-    std::uint64_t read_buffer_lines = 0;
-    sc_core::sc_time read_buffer_hit{44, sc_core::SC_NS};
+    // XPBuffer: XPLines buffered in the DIMM (0: none); a read or write served by the buffer costs
+    // `buffer_hit` instead of a media access.
+    std::uint64_t buffer_lines = 64;
+    sc_core::sc_time buffer_hit{44, sc_core::SC_NS};
     // Media bandwidth in bytes/s (0: no limit): how long one XPLine access holds the media.
     double read_bandwidth = 6.6e9; // see platform_config.h
     double write_bandwidth = 2.3e9;
@@ -58,14 +62,16 @@ struct PmemDimmStats {
                              "bytes read from media, whole XPLines (RMW reads included)"};
     Counter media_write_bytes{"dimm.media_write_bytes", "B", "bytes written to media, whole XPLines"};
     Counter requested_write_bytes{"dimm.requested_write_bytes", "B", "bytes the host asked to write"};
-    Counter read_buffer_hits{"dimm.read_buffer_hits", "events", "reads served from the XPBuffer"};
+    Counter read_buffer_hits{"dimm.buffer_read_hits", "events", "reads served from the XPBuffer"};
+    Counter write_buffer_hits{"dimm.buffer_write_hits", "events",
+                              "writes combined into a line already in the XPBuffer"};
     Counter poison_reads{"dimm.poison_reads", "events", "reads that hit a poisoned XPLine"};
     Counter failed_writes{"dimm.failed_rmw_lines", "lines",
                           "partial writes dropped: RMW read of a poisoned XPLine"};
 
     void collect(MetricMap& out) const {
         for (const Counter* c : {&media_read_bytes, &media_write_bytes, &requested_write_bytes,
-                                 &read_buffer_hits, &poison_reads, &failed_writes})
+                                 &read_buffer_hits, &write_buffer_hits, &poison_reads, &failed_writes})
             add_metric(out, *c);
     }
 };
@@ -92,6 +98,9 @@ class PmemDimm final : public sc_core::sc_module {
     [[nodiscard]] bool label_write(std::uint64_t offset, std::span<const std::byte> in) {
         return media_.label_write(offset, in);
     }
+    // Power loss: the DIMM's power-fail energy writes every dirty buffered line to the media (counted).
+    // Untimed. Returns the lines written.
+    std::uint64_t drain_buffer();
     [[nodiscard]] PmemMedia& media() { return media_; }
     [[nodiscard]] const PmemMedia& media() const { return media_; }
 
@@ -106,9 +115,12 @@ class PmemDimm final : public sc_core::sc_module {
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
                       std::uint64_t dpa, std::uint64_t len);
 
-    // True when every XPLine of [dpa, dpa + len) is in the read buffer; then (or after a media read)
-    // makes those lines the most recently used.
-    bool read_buffer_lookup(std::uint64_t dpa, std::uint64_t len);
+    // Writes back a line the XPBuffer evicted: holds the media in the background (RMW read first when
+    // needed) from the arrival time on; returns the wait before the media takes it.
+    sc_core::sc_time write_back(const XpBuffer::Eviction& e, const sc_core::sc_time& delay);
+    // The unbuffered write of one piece: media write (RMW for a partial line), failing on poison.
+    void write_through(std::uint64_t dpa, std::span<const std::byte> in, sc_core::sc_time& delay,
+                       std::optional<std::uint64_t>& failed);
     // Reserves the media for `occupancy` from the arrival time `sc_time_stamp() + delay` on; returns
     // the wait before the access starts.
     sc_core::sc_time occupy_media(const sc_core::sc_time& delay, const sc_core::sc_time& occupancy);
@@ -116,7 +128,7 @@ class PmemDimm final : public sc_core::sc_module {
 
     PmemDimmParams params_;
     Tracer& tracer_;
-    std::deque<std::uint64_t> read_buffer_; // XPLine indices, most recently used at the back
+    XpBuffer buffer_;
     // Absolute simulated time at which the media finishes the accesses queued so far.
     sc_core::sc_time media_free_at_ = sc_core::SC_ZERO_TIME;
     std::string track_;

@@ -84,6 +84,7 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
         return r;
     }
 
+    AccessResult load_nowait(std::uint64_t spa, std::span<std::byte> out) override { return load(spa, out); }
     AccessResult store(std::uint64_t spa, std::span<const std::byte> in) override { return write(spa, in); }
     AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) override {
         return write(spa, in);
@@ -98,7 +99,7 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
   private:
     AccessResult tick() {
         m_.now_ns += access_cost_ns;
-        return AccessResult{AccessStatus::ok, access_cost_ns, 0, std::nullopt};
+        return AccessResult{AccessStatus::ok, access_cost_ns, 0, std::nullopt, access_cost_ns};
     }
 
     // Writes are posted and never fault: a full media-line write clears poison, a partial write into

@@ -58,6 +58,7 @@ struct Machine::Impl {
     std::unique_ptr<RasImpl> ras;
     models::CpuCore* active = nullptr;
     bool in_guest = false;
+    bool parallel = false; // run_parallel: each guest thread owns its core, no switching between them
     bool ran = false;
 };
 
@@ -68,6 +69,10 @@ class Machine::Impl::Port final : public MemoryPort {
     AccessResult load(std::uint64_t spa, std::span<std::byte> out) override {
         auto& core = m_.activate(cpu_);
         return convert(core, core.load(spa, out));
+    }
+    AccessResult load_nowait(std::uint64_t spa, std::span<std::byte> out) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.load_nowait(spa, out));
     }
     AccessResult store(std::uint64_t spa, std::span<const std::byte> in) override {
         auto& core = m_.activate(cpu_);
@@ -93,6 +98,7 @@ class Machine::Impl::Port final : public MemoryPort {
     AccessResult convert(models::CpuCore& core, const models::CpuCore::Result& r) const {
         AccessResult out;
         out.cost_ns = models::to_ns(r.cost);
+        out.latency_ns = models::to_ns(r.latency);
         out.bytes_done = r.bytes_done;
         switch (r.status) {
         case models::CpuCore::Status::ok:
@@ -158,6 +164,9 @@ class Machine::Impl::RasImpl final : public Ras {
         else
             r.lines_lost = m_.cache->drop_dirty();
         (void)m_.cache->drop_dirty(); // the caches come back empty either way
+        // The DIMMs' XPBuffers are inside the power-fail domain in both modes: flushed to the media.
+        for (auto& d : m_.dimms)
+            (void)d->drain_buffer();
         for (auto& core : m_.cores)
             core->mca() = models::mca::McaBanks{};
         return r;
@@ -180,8 +189,8 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         p.read_latency = models::ns(config.dimm.read_latency_ns);
         p.write_latency = models::ns(config.dimm.write_latency_ns);
         p.label_bytes = config.dimm.label_bytes;
-        p.read_buffer_lines = config.dimm.read_buffer_bytes / config.dimm.line_bytes;
-        p.read_buffer_hit = models::ns(config.dimm.read_buffer_hit_ns);
+        p.buffer_lines = config.dimm.buffer_bytes / config.dimm.line_bytes;
+        p.buffer_hit = models::ns(config.dimm.buffer_hit_ns);
         p.read_bandwidth = static_cast<double>(config.dimm.read_bandwidth_bytes_per_s);
         p.write_bandwidth = static_cast<double>(config.dimm.write_bandwidth_bytes_per_s);
         dimms.push_back(std::make_unique<models::PmemDimm>(fmt::format("nmem{}", i).c_str(), p, tracer));
@@ -204,8 +213,10 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     cache->mem.bind(mc->socket);
 
     for (unsigned c = 0; c < config.cpu.count; ++c) {
-        cores.push_back(std::make_unique<models::CpuCore>(fmt::format("cpu{}", c).c_str(),
-                                                          models::CpuCoreParams{c}, tracer));
+        models::CpuCoreParams cpu_params;
+        cpu_params.index = c;
+        cpu_params.fill_buffers = config.cpu.fill_buffers;
+        cores.push_back(std::make_unique<models::CpuCore>(fmt::format("cpu{}", c).c_str(), cpu_params, tracer));
         cores.back()->socket.bind(cache->socket);
         ports.push_back(std::make_unique<Port>(*this, c));
     }
@@ -223,7 +234,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
 models::CpuCore& Machine::Impl::activate(unsigned cpu) {
     models::CpuCore& core = *cores.at(cpu);
     if (!in_guest) throw std::logic_error("MemoryPort used outside Machine::run");
-    if (active != nullptr && active != &core) active->sync();
+    if (!parallel && active != nullptr && active != &core) active->sync();
     active = &core;
     return core;
 }
@@ -276,6 +287,37 @@ void Machine::run(std::function<void()> guest) {
             sc_core::sc_stop();
         },
         "guest");
+    sc_core::sc_start();
+    if (failure) std::rethrow_exception(failure);
+}
+
+void Machine::run_parallel(std::vector<std::function<void()>> guests) {
+    if (impl_->ran) throw std::logic_error("Machine::run called twice");
+    if (guests.empty() || guests.size() > impl_->cores.size())
+        throw std::invalid_argument(fmt::format("run_parallel: {} guests for {} CPUs", guests.size(),
+                                                impl_->cores.size()));
+    impl_->ran = true;
+    impl_->parallel = true;
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    std::exception_ptr failure;
+    std::size_t running = guests.size();
+    impl_->in_guest = true;
+    for (std::size_t i = 0; i < guests.size(); ++i)
+        sc_core::sc_spawn(
+            [this, i, &guests, &failure, &running] {
+                try {
+                    guests[i]();
+                } catch (...) {
+                    if (!failure) failure = std::current_exception();
+                }
+                // This core's last accesses happen before the end of the run.
+                impl_->cores[i]->sync();
+                if (--running == 0) {
+                    impl_->in_guest = false;
+                    sc_core::sc_stop();
+                }
+            },
+            fmt::format("guest{}", i).c_str());
     sc_core::sc_start();
     if (failure) std::rethrow_exception(failure);
 }

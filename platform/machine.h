@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "models/stats.h"
 #include "models/tracer.h"
@@ -37,6 +38,13 @@ class Machine {
     // Runs `guest` in a SystemC thread from simulated time zero until it returns, then stops the
     // simulation. Every MemoryPort call must come from inside `guest`. Callable once.
     void run(std::function<void()> guest);
+
+    // Runs guest i on CPU i, each in its own SystemC thread from simulated time zero, until all have
+    // returned, then stops the simulation: guest i uses port(i) only. Each core keeps its own quantum
+    // keeper, so the threads run ahead of each other by at most sim.quantum and contend for the shared
+    // cache, the controller's queues and the DIMMs' media in between (loosely timed). At most cpu_count()
+    // guests. Callable once, instead of run().
+    void run_parallel(std::vector<std::function<void()>> guests);
 
     // Hardware counters: mc.read_bytes, mc.write_bytes, dimm.media_read_bytes, dimm.media_write_bytes, ...
     [[nodiscard]] MetricMap metrics() const;

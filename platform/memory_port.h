@@ -35,6 +35,9 @@ struct AccessResult {
     std::uint64_t cost_ns = 0;            // simulated time this access took
     std::size_t bytes_done = 0;           // bytes transferred before a fault (all of them on ok)
     std::optional<MachineCheck> mce;      // set on machine_check
+    // Issue to completion. Equal to cost_ns for blocking calls; posted ones (nt_store, clwb, load_nowait)
+    // return after issuing, so their latency_ns is the longer of the two.
+    std::uint64_t latency_ns = 0;
 
     [[nodiscard]] bool ok() const { return status == AccessStatus::ok; }
 };
@@ -45,11 +48,16 @@ class MemoryPort {
 
     // Cached load. Stops at the first poisoned cache line: bytes_done says how far it got.
     virtual AccessResult load(std::uint64_t spa, std::span<std::byte> out) = 0;
+    // An independent load the CPU overlaps with later work (out-of-order execution, one fill buffer per
+    // miss in flight): the data is delivered at once, the port's clock advances only by the issue cost,
+    // and latency_ns says when the data arrived. Poison raises #MC as load() does.
+    virtual AccessResult load_nowait(std::uint64_t spa, std::span<std::byte> out) = 0;
     // Cached (write-back) store; a store that needs a line fill from a poisoned line raises #MC.
     virtual AccessResult store(std::uint64_t spa, std::span<const std::byte> in) = 0;
     // Non-temporal store (movnt): bypasses the cache, goes to the controller's write pending queue.
+    // Posted: returns once issued; sfence waits for it.
     virtual AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) = 0;
-    // Write back every dirty cache line overlapping [spa, spa + len) without evicting it.
+    // Write back every dirty cache line overlapping [spa, spa + len) without evicting it. Posted.
     virtual AccessResult clwb(std::uint64_t spa, std::uint64_t len) = 0;
     // Orders earlier stores and write-backs: returns once they are in the persistence domain.
     virtual AccessResult sfence() = 0;

@@ -12,6 +12,9 @@ std::optional<std::string> PlatformConfig::validate() const {
         return fmt::format("dimm.capacity: {} bytes is not between 16 MiB and 512 GiB", dimm.capacity_bytes);
     if (!is_pow2(dimm.line_bytes) || dimm.line_bytes < 64)
         return fmt::format("dimm.line_size: {} is not a power of two >= 64", dimm.line_bytes);
+    if (dimm.buffer_bytes % dimm.line_bytes != 0 || dimm.buffer_bytes > (1ull << 20))
+        return fmt::format("dimm.buffer: {} bytes is not a multiple of dimm.line_size {} up to 1 MiB",
+                           dimm.buffer_bytes, dimm.line_bytes);
     if (interleave.ways == 0 || dimm_count % interleave.ways != 0)
         return fmt::format("interleave.ways: {} does not divide dimm.count {}", interleave.ways, dimm_count);
     if (!is_pow2(interleave.granularity_bytes) || interleave.granularity_bytes < dimm.line_bytes)
@@ -27,6 +30,8 @@ std::optional<std::string> PlatformConfig::validate() const {
     if (cpu.cache_ways == 0 || cpu.cache_bytes / 64 < cpu.cache_ways)
         return fmt::format("cpu.cache_ways: {} does not fit cpu.cache_size {}", cpu.cache_ways,
                            cpu.cache_bytes);
+    if (cpu.fill_buffers > 64)
+        return fmt::format("cpu.fill_buffers: {} is more than 64", cpu.fill_buffers);
     if (quantum_ns == 0) return fmt::format("sim.quantum: {} ns is not positive", quantum_ns);
     if (pmem_spa_base % (1ull << 30) != 0)
         return fmt::format("platform.pmem_base: {:#x} is not 1 GiB aligned", pmem_spa_base);

@@ -26,12 +26,12 @@ struct DimmConfig {
     std::uint64_t read_latency_ns = 225;           // dimm.read_latency (media read, first XPLine of a request)
     std::uint64_t write_latency_ns = 500;          // dimm.write_latency (media write, per XPLine)
     std::uint64_t label_bytes = 128 << 10;         // label storage area (namespace labels)
-    // dimm.read_buffer: XPBuffer read side, recently read XPLines served without a media read (0: none,
-    // today's default). The 16 KiB of DESIGN.md and a hit cost of 44 ns bring idle sequential 64 B loads
-    // to ~169 ns (Izraelevitz et al. 2019): of 4 loads per XPLine one pays the media (225) and three the
-    // buffer, 80 + (225 + 3 * 44) / 4 = 169. `daxsim calibrate` measures it.
-    std::uint64_t read_buffer_bytes = 0;
-    std::uint64_t read_buffer_hit_ns = 44;         // dimm.read_buffer_hit_latency
+    // dimm.buffer: the XPBuffer, ~16 KiB of XPLines in the DIMM that combines reads and writes (Yang et al.
+    // FAST'20, arXiv 1908.03583, sec. 3.2; models/xp_buffer.h); 0 turns it off. With a hit cost of 44 ns
+    // idle sequential 64 B loads come to ~169 ns (Izraelevitz et al. 2019): of 4 loads per XPLine one pays
+    // the media (225) and three the buffer, 80 + (225 + 3 * 44) / 4 = 169. `daxsim calibrate` measures it.
+    std::uint64_t buffer_bytes = 16 << 10;
+    std::uint64_t buffer_hit_ns = 44;              // dimm.buffer_hit_latency
     // dimm.read_bandwidth / dimm.write_bandwidth: media bandwidth of one DIMM, bytes/s (0: no limit). Each
     // XPLine the media reads or writes holds it for line_bytes / bandwidth; requests arriving while it is
     // busy queue (models/pmem_dimm.h). One DIMM's measured sequential bandwidth, ~6.6 GB/s read and
@@ -50,6 +50,8 @@ struct CpuConfig {
     std::uint64_t cache_bytes = 1ull << 20;        // cpu.cache_size (shared last-level cache)
     unsigned cache_ways = 16;                      // cpu.cache_ways
     std::uint64_t cache_hit_ns = 10;               // cpu.cache_hit_latency
+    unsigned fill_buffers = 12;                    // cpu.fill_buffers: posted operations in flight per core
+                                                   // (Skylake-SP: 12; models/cpu_core.h)
 };
 
 struct ControllerConfig {

@@ -116,11 +116,11 @@ std::vector<ParamSpec> make_registry() {
         "dimm.label_size", "label storage area of each DIMM (namespace labels)",
         [](auto& c) -> auto& { return c.platform.dimm.label_bytes; }));
     r.push_back(size_param(
-        "dimm.read_buffer", "XPBuffer: recently read XPLines served without a media read (0: none)",
-        [](auto& c) -> auto& { return c.platform.dimm.read_buffer_bytes; }));
+        "dimm.buffer", "XPBuffer: XPLines in the DIMM that combine reads and writes (0: none)",
+        [](auto& c) -> auto& { return c.platform.dimm.buffer_bytes; }));
     r.push_back(duration_param(
-        "dimm.read_buffer_hit_latency", "read served from the XPBuffer",
-        [](auto& c) -> auto& { return c.platform.dimm.read_buffer_hit_ns; }));
+        "dimm.buffer_hit_latency", "read or write served by the XPBuffer",
+        [](auto& c) -> auto& { return c.platform.dimm.buffer_hit_ns; }));
     r.push_back([] {
         ParamSpec p = size_param(
             "dimm.read_bandwidth", "media read bandwidth of each DIMM, bytes per second (0: no limit)",
@@ -155,6 +155,9 @@ std::vector<ParamSpec> make_registry() {
     r.push_back(duration_param(
         "cpu.cache_hit_latency", "cache hit latency",
         [](auto& c) -> auto& { return c.platform.cpu.cache_hit_ns; }));
+    r.push_back(count_param(
+        "cpu.fill_buffers", "posted operations (nt stores, clwb, independent loads) in flight per core",
+        [](auto& c) -> auto& { return c.platform.cpu.fill_buffers; }));
     r.push_back(duration_param(
         "mc.frontend_latency", "memory controller decode and idle queueing",
         [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));

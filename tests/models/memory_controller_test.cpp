@@ -34,6 +34,7 @@ struct Bench {
             PmemDimmParams dp;
             dp.index = i;
             dp.capacity_bytes = test::dimm_bytes;
+            dp.buffer_lines = 0; // every write reaches the media: the WPQ holds it until then
             dimms.push_back(std::make_unique<PmemDimm>(("nmem" + std::to_string(i)).c_str(), dp, null));
         }
         mc = std::make_unique<MemoryController>("mc0", p, null);
@@ -167,6 +168,7 @@ struct InterleavedBench {
             PmemDimmParams dp;
             dp.index = i;
             dp.capacity_bytes = test::dimm_bytes;
+            dp.buffer_lines = 0; // the media path: each write holds its WPQ entry until its media write ends
             dimms.push_back(std::make_unique<PmemDimm>(
                 ("w" + std::to_string(ways) + "_nmem" + std::to_string(i)).c_str(), dp, null));
         }

@@ -1,0 +1,69 @@
+// The on-DIMM XPBuffer of an Optane-class PMEM DIMM: a small buffer of whole XPLines in the DIMM's
+// controller, in front of the 3D XPoint media (Yang et al. FAST'20, arXiv 1908.03583, sec. 3.2: about
+// 16 KiB, i.e. 64 XPLines of 256 B, shared by reads and writes).
+//  - read combining: an XPLine read from the media stays buffered, so the next 64 B reads of the same
+//    line are served without a media access (sequential loads are cheaper than random ones)
+//  - write combining: a partial write is merged into the buffered line instead of going to the media;
+//    the line reaches the media only when it is evicted (least recently used), as one full XPLine write.
+//    An evicted line that was neither read from the media nor completely written needs the media read of
+//    a read-modify-write first, which is where the write amplification of small random writes comes from
+//  - the buffer is inside the DIMM's power-fail domain (ADR), so buffered writes are persistent
+// Bookkeeping only, SystemC-free: PmemDimm keeps the bytes in PmemMedia and charges the time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace daxsim::models {
+
+class XpBuffer {
+  public:
+    // `lines` entries of `line_bytes` each; 0 lines is no buffer (every access goes to the media).
+    XpBuffer(std::uint64_t lines, std::uint64_t line_bytes);
+
+    [[nodiscard]] bool enabled() const { return capacity_ != 0; }
+    [[nodiscard]] std::uint64_t capacity() const { return capacity_; }
+
+    // A line leaving the buffer with data the media does not have yet.
+    struct Eviction {
+        std::uint64_t line = 0;
+        bool needs_read = false; // partial and never read: the media write is a read-modify-write
+    };
+
+    // True when bytes [offset, offset + len) of `line` can be served from the buffer: the line was read
+    // from the media, or those bytes were all written into it. A present line becomes most recent.
+    bool read_hit(std::uint64_t line, std::uint64_t offset, std::uint64_t len);
+    // `line` was just read from the media: it is now buffered whole (allocated if absent).
+    std::optional<Eviction> fill(std::uint64_t line);
+    // Bytes [offset, offset + len) of `line` were written into the buffer (allocated if absent).
+    std::optional<Eviction> write(std::uint64_t line, std::uint64_t offset, std::uint64_t len);
+    // Removes every line, returning those with data the media does not have yet, ascending.
+    std::vector<Eviction> drain();
+    // Forgets `line` without writing it back (its write went to the media directly).
+    void drop(std::uint64_t line);
+
+    [[nodiscard]] bool contains(std::uint64_t line) const;
+    [[nodiscard]] std::uint64_t dirty_lines() const;
+
+  private:
+    struct Entry {
+        std::uint64_t line = 0;
+        std::uint64_t last_use = 0;
+        bool filled = false;               // holds the media's copy of the whole line
+        std::vector<std::uint64_t> written; // one bit per byte written since it entered the buffer
+    };
+
+    Entry* find(std::uint64_t line);
+    // Returns the entry for `line`, allocating it (and evicting the least recently used) when absent.
+    Entry& allocate(std::uint64_t line, std::optional<Eviction>& evicted);
+    [[nodiscard]] bool covers(const Entry& e, std::uint64_t offset, std::uint64_t len) const;
+    [[nodiscard]] bool dirty(const Entry& e) const;
+
+    std::uint64_t capacity_;
+    std::uint64_t line_bytes_;
+    std::uint64_t clock_ = 0;
+    std::vector<Entry> entries_; // at most capacity_; small (64), searched linearly
+};
+
+} // namespace daxsim::models
