@@ -17,6 +17,7 @@
 #include "scenarios/help.h"
 #include "scenarios/output.h"
 #include "scenarios/params.h"
+#include "scenarios/progress.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario_file.h"
 #include "scenarios/sweep.h"
@@ -64,9 +65,17 @@ int run_command(const RunArgs& args) {
     if (args.out) options.out_dir = std::filesystem::path(*args.out);
     options.quiet = args.quiet;
     options.seed = args.seed.value_or(file.value().seed.value_or(0));
+    // On a terminal stderr only: CI logs and redirected output stay byte-identical.
+    RunProgress progress(parsed.steps.size(), !args.quiet);
+    if (progress.enabled())
+        options.on_step = [&progress](std::size_t index, std::size_t, const Step& step,
+                                      std::uint64_t sim_ns) {
+            progress.step(index, step.source.line, step.source.text, sim_ns);
+        };
     std::fflush(stdout);
     try {
         const RunRecord rec = run_scenario(file.value(), parsed.steps, config.value(), options);
+        progress.finish();
         fmt::print("{}", format_summary(rec));
         return rec.passed() ? kExitPass : kExitFail;
     } catch (const std::exception& e) {

@@ -58,6 +58,7 @@ class StepRunner {
         std::optional<std::size_t> last_command;
         for (std::size_t i = 0; i < steps.size(); ++i) {
             const Step& step = steps[i];
+            if (options_.on_step) options_.on_step(i, steps.size(), step, k().now_ns());
             // Action-optional reports (scrub, CMCI) queued by the previous step run now, in process context.
             kernel::memory_failure_work_func(k());
             if (step.is_expect()) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "scenarios/commands.h"
@@ -18,6 +19,9 @@ struct RunOptions {
     std::optional<std::filesystem::path> out_dir; // results.json + trace.json; none: no trace is recorded
     bool quiet = false;                           // no live dmesg, no step echo
     std::uint64_t seed = 0;
+    // Called before each step (commands and expectations alike) with its 0-based index, the number of
+    // steps and the simulated time so far; `daxsim run` draws its progress line from it.
+    std::function<void(std::size_t index, std::size_t total, const Step& step, std::uint64_t sim_ns)> on_step;
 };
 
 // Never throws for a failure inside the simulation: RunRecord::error says what happened.

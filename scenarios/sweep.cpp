@@ -323,6 +323,21 @@ std::string shell_quote(std::string_view s) {
     return out + "'";
 }
 
+// The #SBATCH --output argument: DIR/%a.log, one log per array task. sbatch, not the shell, splits
+// #SBATCH lines (checked with Slurm 22.05): single and double quotes group, a backslash escapes the next
+// character even inside single quotes, an unquoted '#' ends the argument. Slurm then expands the
+// %-patterns (%a: the array index, %%: a percent sign). A backslash left in the file name turns that
+// expansion off and a line break cannot be written in the line, so write_slurm_sweep refuses such a DIR.
+std::string sbatch_output(const std::filesystem::path& dir) {
+    std::string out = "\"";
+    for (const char c : dir.string()) {
+        if (c == '"') out += '\\';
+        out += c;
+        if (c == '%') out += '%';
+    }
+    return out + "/%a.log\"";
+}
+
 // DIR/points.tsv: "scenario<TAB>PATH", then one line per point: its index, then KEY=VALUE per grid key
 // in grid order. Tabs and newlines cannot appear in a key or a value (checked before writing).
 struct PointsFile {
@@ -390,6 +405,19 @@ int write_slurm_sweep(const SweepPlan& plan, const std::filesystem::path& self) 
                 return kExitInvalid;
             }
     const std::filesystem::path out = std::filesystem::absolute(plan.out).lexically_normal();
+    if (out.string().find_first_of("\\\n\r") != std::string::npos) {
+        print_diagnostic(cli_error(
+            fmt::format("--out {}: a --slurm sweep directory cannot hold a backslash or a line break",
+                        shell_quote(out.string())),
+            "Slurm cannot name the array tasks' --output files there; choose another DIR"));
+        return kExitInvalid;
+    }
+    if (plan.scenario.find_first_of("\t\n\r") != std::string::npos) {
+        print_diagnostic(cli_error(
+            fmt::format("{}: a --slurm scenario path cannot hold a tab or a line break (points.tsv)",
+                        shell_quote(plan.scenario))));
+        return kExitInvalid;
+    }
     try {
         // Slurm opens --output itself and does not create its directory.
         std::filesystem::create_directories(out / "points");
@@ -409,7 +437,7 @@ int write_slurm_sweep(const SweepPlan& plan, const std::filesystem::path& self) 
               << "#SBATCH --array=0-" << plan.points.size() - 1 << '\n'
               << "#SBATCH --ntasks=1\n"
               << "#SBATCH --cpus-per-task=1\n"
-              << "#SBATCH --output=" << (out / "points" / "%a.log").string() << '\n'
+              << "#SBATCH --output=" << sbatch_output(out / "points") << '\n'
               << "# Written by `daxsim sweep --slurm` for " << plan.scenario << ": " << plan.points.size()
               << " points (" << kPointsFile << ").\n"
               << "# Each array task runs one point; then `daxsim sweep --collect DIR` writes sweep.csv.\n"

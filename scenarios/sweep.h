@@ -5,7 +5,9 @@
 //
 // On a Slurm cluster the same sweep runs as a job array: `--slurm` writes DIR/points.tsv and
 // DIR/sweep.sbatch instead of running, each array task runs `sweep --point I DIR`, and
-// `sweep --collect DIR` writes the same sweep.csv the local sweep would have written.
+// `sweep --collect DIR` writes the same sweep.csv the local sweep would have written. DIR, the scenario
+// and this program may sit under paths with spaces, quotes or percent signs (quoted for the shell and for
+// sbatch's own #SBATCH parser); a DIR with a backslash or a line break is refused (exit 2).
 #pragma once
 
 #include <cstddef>

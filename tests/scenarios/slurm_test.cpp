@@ -1,6 +1,8 @@
 // `daxsim sweep --slurm`, `--point I DIR` and `--collect DIR`: the real program writes a job-array
 // script and the points file, runs single points as array tasks would, and collects a sweep.csv that is
-// byte-identical to the local sweep's. No Slurm cluster is needed: the tests run the tasks themselves.
+// byte-identical to the local sweep's. No Slurm cluster is needed: the tests run the tasks themselves
+// (slurm_cluster_test.sh submits to a real one-node cluster). Paths with spaces and quotes are quoted
+// for the shell in the script's command and for sbatch in its #SBATCH --output line.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -14,8 +16,12 @@ namespace {
 
 const std::string kQuickstart = DAXSIM_SOURCE_DIR "/scenarios/quickstart.yaml";
 
+// A word for the POSIX shell, whatever the path holds.
 std::string quoted(const std::filesystem::path& p) {
-    return "'" + p.string() + "'";
+    std::string out = "'";
+    for (const char c : p.string())
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
 }
 
 } // namespace
@@ -34,7 +40,7 @@ TEST_CASE("sweep slurm writes a job array script and the points file without run
     CHECK(script.find("#SBATCH --array=0-5\n") != std::string::npos);
     CHECK(script.find("#SBATCH --job-name=daxsim-sweep\n") != std::string::npos);
     CHECK(script.find("#SBATCH --cpus-per-task=1\n") != std::string::npos);
-    CHECK(script.find("#SBATCH --output=" + (dir / "points" / "%a.log").string() + "\n") !=
+    CHECK(script.find("#SBATCH --output=\"" + (dir / "points" / "%a.log").string() + "\"\n") !=
           std::string::npos);
     CHECK(script.find("exec '" DAXSIM_BINARY "' sweep --point \"$SLURM_ARRAY_TASK_ID\" '" + dir.string() +
                       "'\n") != std::string::npos);
@@ -135,4 +141,40 @@ TEST_CASE("collect of a directory without points tsv exits 2") {
     CHECK(c.status == 2);
     CHECK(c.output.find("points.tsv: error: cannot read the points of the sweep") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "sweep.csv"));
+}
+
+TEST_CASE("slurm script quotes a sweep dir with spaces and quotes and its tasks run from the script") {
+    // sbatch reads #SBATCH lines itself: double quotes group, a backslash escapes, %% is a percent sign.
+    const auto dir = scratch_dir("slurm-odd-dir") / "sweep dir it's 50% \"q\"";
+    const Run s = run_daxsim("sweep '" + kQuickstart + "' --grid cost.kill_proc=100ns,2us --out " +
+                             quoted(dir) + " --slurm");
+    REQUIRE_MESSAGE(s.status == 0, s.output);
+    CHECK(s.output.find("sbatch " + quoted(dir / "sweep.sbatch") + "\n") != std::string::npos);
+    const std::string script = slurp(dir / "sweep.sbatch");
+    const std::string base = dir.parent_path().string();
+    CHECK(script.find("#SBATCH --output=\"" + base + "/sweep dir it's 50%% \\\"q\\\"/points/%a.log\"\n") !=
+          std::string::npos);
+    CHECK(script.find("sweep --point \"$SLURM_ARRAY_TASK_ID\" " + quoted(dir) + "\n") != std::string::npos);
+    // Each array task runs the script's command in the shell, with its index in the environment.
+    for (const int i : {1, 0}) {
+        const Run task =
+            shell("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 SLURM_ARRAY_TASK_ID=" + std::to_string(i) + " sh " +
+                  quoted(dir / "sweep.sbatch") + " </dev/null");
+        REQUIRE_MESSAGE(task.status == 0, task.output);
+        CHECK(task.output == "point " + std::to_string(i) + ": pass (exit 0): " +
+                                 (dir / "points" / ("000" + std::to_string(i))).string() + "\n");
+    }
+    const Run c = run_daxsim("sweep --collect " + quoted(dir));
+    REQUIRE_MESSAGE(c.status == 0, c.output);
+    CHECK(c.output.find("2 points, 2 passed, 0 failed, 0 missing") != std::string::npos);
+}
+
+TEST_CASE("slurm sweep into a dir with a backslash exits 2 and writes nothing") {
+    const auto dir = scratch_dir("slurm-backslash") / "a\\b";
+    const Run s = run_daxsim("sweep '" + kQuickstart + "' --grid cost.kill_proc=100ns,2us --out " +
+                             quoted(dir) + " --slurm");
+    CHECK(s.status == 2);
+    CHECK(s.output.find("a --slurm sweep directory cannot hold a backslash or a line break") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir));
 }
