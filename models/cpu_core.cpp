@@ -55,6 +55,10 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         if (posted) {
             // The core goes on once the operation is issued; a fill buffer tracks it until it completes.
             in_flight_.push_back(absolute(delay));
+            if (tracer_.waves()) {
+                tracer_.level(track_ + ".fill_buffers", to_ns(absolute(issued)), +1);
+                tracer_.level(track_ + ".fill_buffers", to_ns(absolute(delay)), -1);
+            }
             qk_.set(issued + params_.issue);
         } else {
             qk_.set(delay);
@@ -85,6 +89,12 @@ void CpuCore::raise_machine_check(std::uint64_t line_addr) {
     mca_.log(mca::dcu_bank, mca::srar_data_load(line_addr));
     mca_.mcg_status = mca::srar_mcg_status;
     stats_.machine_checks += 1;
+    if (tracer_.waves()) {
+        tracer_.pulse(track_ + ".machine_check", to_ns(now()));
+        tracer_.value(fmt::format("{}.mc{}_status", track_, mca::dcu_bank), to_ns(now()),
+                      mca_.banks[mca::dcu_bank].status, 64);
+        tracer_.value(track_ + ".mcg_status", to_ns(now()), mca_.mcg_status, 3);
+    }
     if (tracer_.enabled())
         tracer_.instant(track_, "#MC", to_ns(now()),
                         {{"MCi_STATUS", fmt::format("{:#018x}", mca_.banks[mca::dcu_bank].status)},

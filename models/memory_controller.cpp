@@ -106,6 +106,8 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
         if (tracer_.enabled())
             tracer_.instant(name(), "poison response", to_ns(sc_core::sc_time_stamp() + delay),
                             {{"spa", fmt::format("{:#x}", out.spa)}});
+        if (tracer_.waves())
+            tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(sc_core::sc_time_stamp() + delay));
     }
 }
 
@@ -129,10 +131,19 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
     sc_time media_time = delay;
     dimm[at.dimm]->b_transport(down, media_time);
     wpq.insert(sc_core::sc_time_stamp() + media_time);
+    if (tracer_.waves()) {
+        const std::string signal = fmt::format("{}.wpq{}", name(), at.dimm);
+        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), +1);
+        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + media_time), -1);
+    }
     stats_.write_bytes += len;
     // A write the DIMM could not merge into a poisoned line is lost, not reported to the writer: a
     // posted write has nobody waiting for it (a later issue may raise it as a UCNA/CMCI).
-    if (!down.is_response_ok()) stats_.failed_writes += 1;
+    if (!down.is_response_ok()) {
+        stats_.failed_writes += 1;
+        if (tracer_.waves())
+            tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(sc_core::sc_time_stamp() + media_time));
+    }
 }
 
 unsigned int MemoryController::transport_dbg(tlm::tlm_generic_payload& trans) {

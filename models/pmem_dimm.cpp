@@ -59,6 +59,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     if (missed.empty()) {
         // Served from the buffer: the media is not involved, so a busy media does not delay it.
         stats_.read_buffer_hits += 1;
+        if (tracer_.waves()) tracer_.pulse(track_ + ".buffer_hit", to_ns(sc_core::sc_time_stamp() + delay));
     } else {
         const auto lines = static_cast<std::uint64_t>(missed.size());
         cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
@@ -75,6 +76,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         err.dimm = params_.index;
         err.dpa = *bad;
         stats_.poison_reads += 1;
+        if (tracer_.waves()) tracer_.pulse(track_ + ".poison_read", to_ns(sc_core::sc_time_stamp() + delay + cost));
         if (tracer_.enabled())
             tracer_.instant(track_, "poison read", to_ns(sc_core::sc_time_stamp() + delay + cost),
                             {{"dpa", fmt::format("{:#x}", *bad)}});
@@ -110,7 +112,11 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
                 // The bytes are persistent once in the buffer (power-fail protected): store them now;
                 // the media write is charged when the line is evicted.
                 media_.write_raw(at, piece);
-                if (buffer_.contains(line)) stats_.write_buffer_hits += 1;
+                if (buffer_.contains(line)) {
+                    stats_.write_buffer_hits += 1;
+                    if (tracer_.waves())
+                        tracer_.pulse(track_ + ".buffer_hit", to_ns(sc_core::sc_time_stamp() + delay));
+                }
                 if (const auto evicted = buffer_.write(line, at % lb, n)) delay += write_back(*evicted, delay);
                 delay += params_.buffer_hit;
             }
@@ -178,6 +184,10 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {
     const sc_time arrival = sc_core::sc_time_stamp() + delay;
     const sc_time start = std::max(arrival, media_free_at_);
     media_free_at_ = start + occupancy;
+    if (tracer_.waves() && occupancy != sc_core::SC_ZERO_TIME) {
+        tracer_.level(track_ + ".media_busy", to_ns(start), +1);
+        tracer_.level(track_ + ".media_busy", to_ns(media_free_at_), -1);
+    }
     return start - arrival;
 }
 

@@ -32,6 +32,20 @@ class Tracer {
     virtual void flow_begin(const std::string& track, std::uint64_t id, std::uint64_t at_ns) = 0;
     virtual void flow_step(const std::string& track, std::uint64_t id, std::uint64_t at_ns) = 0;
     virtual void flow_end(const std::string& track, std::uint64_t id, std::uint64_t at_ns) = 0;
+
+    // --- waveforms (waves.vcd) -----------------------------------------------------------------------
+    // Signals are named "<module>.<signal>" ("mc0.wpq2", "nmem0.media_busy", "cpu1.mci_status"). Models
+    // report changes with absolute simulated times, in any order (loosely timed models run ahead).
+    // False when nobody records waveforms: callers skip building signal names.
+    [[nodiscard]] virtual bool waves() const { return false; }
+    // A level that moves by `delta` at `at_ns` (queue occupancy: +1 when an entry is taken, -1 when it is
+    // freed); the waveform shows the running sum.
+    virtual void level(const std::string& /*signal*/, std::uint64_t /*at_ns*/, std::int64_t /*delta*/) {}
+    // A one-bit event: high for one nanosecond at `at_ns` (a buffer hit, a poison read, a #MC).
+    virtual void pulse(const std::string& /*signal*/, std::uint64_t /*at_ns*/) {}
+    // A register of `width` bits that holds `value` from `at_ns` on (MCi_STATUS).
+    virtual void value(const std::string& /*signal*/, std::uint64_t /*at_ns*/, std::uint64_t /*value*/,
+                       unsigned /*width*/) {}
 };
 
 // Discards everything; the default where nobody asked for a trace.

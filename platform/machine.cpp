@@ -150,6 +150,11 @@ class Machine::Impl::RasImpl final : public Ras {
             if (m_.tracer.enabled())
                 m_.tracer.instant(m_.mc->name(), "patrol scrub: poison", now,
                                   {{"spa", fmt::format("{:#x}", f.spa)}, {"bank", std::to_string(f.bank)}});
+            if (m_.tracer.waves()) {
+                const std::string mc = m_.mc->name();
+                m_.tracer.pulse(mc + ".patrol_scrub_poison", now);
+                m_.tracer.value(fmt::format("cpu{}.mc{}_status", cpu, f.bank), now, f.record.status, 64);
+            }
         }
         return out;
     }

@@ -18,6 +18,7 @@
 #include "scenarios/output.h"
 #include "scenarios/params.h"
 #include "scenarios/progress.h"
+#include "scenarios/replay.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario_file.h"
 #include "scenarios/sweep.h"
@@ -40,10 +41,8 @@ void print_diagnostics(const std::vector<Diagnostic>& errors) {
 }
 
 int run_command(const RunArgs& args) {
-    if (args.vcd) {
-        fmt::print(
-            stderr,
-            "daxsim: error: --vcd is not supported yet: the hardware models expose no signals to trace\n");
+    if (args.vcd && !args.out) {
+        fmt::print(stderr, "daxsim: error: --vcd writes DIR/waves.vcd: give --out DIR\n");
         return kExitInvalid;
     }
     auto file = load_scenario(args.file);
@@ -64,6 +63,7 @@ int run_command(const RunArgs& args) {
     RunOptions options;
     if (args.out) options.out_dir = std::filesystem::path(*args.out);
     options.quiet = args.quiet;
+    options.vcd = args.vcd;
     options.seed = args.seed.value_or(file.value().seed.value_or(0));
     // On a terminal stderr only: CI logs and redirected output stay byte-identical.
     RunProgress progress(parsed.steps.size(), !args.quiet);
@@ -100,7 +100,8 @@ int daxsim_main(int argc, char** argv) {
         ->allow_extra_args(false) // one KEY=VALUE per --set: `--set a=1 FILE` keeps FILE positional
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     run->add_option("--seed", run_args.seed, "seed (overrides the scenario's)");
-    run->add_flag("--vcd", run_args.vcd, "write waves.vcd (not supported yet)");
+    run->add_flag("--vcd", run_args.vcd,
+                  "also write DIR/waves.vcd: WPQ occupancy, media busy, XPBuffer hits, poison, MC banks");
     run->add_flag("--quiet", run_args.quiet, "no live dmesg or step echo; only the summary");
 
     CLI::App* params =
@@ -156,6 +157,18 @@ int daxsim_main(int argc, char** argv) {
     bench_speed->add_flag("--json", bench_speed_opts.json,
                           "print JSON {\"sim_txn_per_s\",\"raw_txn_per_s\",\"ratio\"}");
     bench_speed->add_option("--transactions", bench_speed_opts.transactions)->group(""); // hidden: smoke test
+    // daxsim replay (replay.h)
+    ReplayOptions replay_opts;
+    CLI::App* replay = app.add_subcommand(
+        "replay", "replay a memory trace (VANS `0xADDR R|W|C[:idle]` or `@TIME_NS 0xADDR R|W|C`) on the "
+                  "platform without the kernel: latency per request, bandwidth, host requests/s");
+    replay->add_option("TRACE", replay_opts.trace, "trace file (see docs/replay.md)")->required();
+    replay->add_flag("--json", replay_opts.json, "print JSON (keys in docs/replay.md)");
+    replay->add_option("--set", replay_opts.sets, "override a platform parameter KEY=VALUE (`daxsim params`)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    replay->add_option("--clock-ghz", replay_opts.clock_ghz, "idle clock rate (default: tCK 0.75 ns)")
+        ->check(CLI::PositiveNumber);
 
     // daxsim fsx (fsx.h)
     FsxOptions fsx_opts;
@@ -179,6 +192,7 @@ int daxsim_main(int argc, char** argv) {
     if (run->parsed()) return run_command(run_args);
     if (bench_failure->parsed()) return bench_failure_main(bench_failure_opts);
     if (bench_speed->parsed()) return bench_speed_main(bench_speed_opts);
+    if (replay->parsed()) return replay_main(replay_opts);
     if (calibrate->parsed())
         return calibrate_main(calibrate_opts, std::filesystem::read_symlink("/proc/self/exe"));
     if (fsx->parsed()) {

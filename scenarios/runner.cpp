@@ -14,6 +14,7 @@
 #include "guest_api/syscalls.h"
 #include "platform/machine.h"
 #include "scenarios/atomic_file.h"
+#include "scenarios/vcd_writer.h"
 #include "scenarios/chrome_trace.h"
 #include "scenarios/output.h"
 #include "scenarios/session.h"
@@ -165,8 +166,12 @@ RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, co
     rec.seed = options.seed;
     rec.parameters = effective_params(config);
     ChromeTraceWriter trace;
+    VcdWriter waves;
+    TeeTracer both(trace, waves);
     NullTracer null;
-    Tracer& tracer = options.out_dir ? static_cast<Tracer&>(trace) : static_cast<Tracer&>(null);
+    Tracer& tracer = !options.out_dir ? static_cast<Tracer&>(null)
+                     : options.vcd    ? static_cast<Tracer&>(both)
+                                      : static_cast<Tracer&>(trace);
     {
         platform::Machine machine(config.platform, tracer);
         // The kernel and the session, rebuilt over the same machine by a `powerfail` step.
@@ -190,6 +195,8 @@ RunRecord run_scenario(const ScenarioFile& file, std::span<const Step> steps, co
     }
     if (options.out_dir) {
         write_file_atomically(*options.out_dir / "trace.json", [&](std::ostream& out) { trace.write(out); });
+        if (options.vcd)
+            write_file_atomically(*options.out_dir / "waves.vcd", [&](std::ostream& out) { waves.write(out); });
         write_results(*options.out_dir, rec);
     }
     return rec;

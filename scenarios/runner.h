@@ -18,6 +18,7 @@ namespace daxsim::scenarios {
 struct RunOptions {
     std::optional<std::filesystem::path> out_dir; // results.json + trace.json; none: no trace is recorded
     bool quiet = false;                           // no live dmesg, no step echo
+    bool vcd = false;                             // also write out_dir/waves.vcd (scenarios/vcd_writer.h)
     std::uint64_t seed = 0;
     // Called before each step (commands and expectations alike) with its 0-based index, the number of
     // steps and the simulated time so far; `daxsim run` draws its progress line from it.

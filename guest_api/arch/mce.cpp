@@ -183,6 +183,18 @@ bool mce_usable_address(const platform::MachineCheck& m) {
     return MCI_MISC_ADDR_MODE(m.mci_misc) == MCI_MISC_ADDR_PHYS;
 }
 
+namespace {
+
+// The platform logs MCi_STATUS in waves.vcd as "cpu<N>.mc<bank>_status" when the hardware sets it; the
+// kernel's handler is what clears it, after reading it.
+void clear_bank_wave(Kernel& k, const platform::MachineCheck& m) {
+    if (!k.tracer().waves()) return;
+    k.tracer().value(fmt::format("cpu{}.mc{}_status", m.cpu, m.bank), k.now_ns(), 0, 64);
+    k.tracer().value(fmt::format("cpu{}.mcg_status", m.cpu), k.now_ns(), 0, 3);
+}
+
+} // namespace
+
 int do_machine_check(Kernel& k, const platform::MachineCheck& m, mce_origin origin) {
     // The failure event starts at the machine check; it ends when the handler is done.
     auto& start = k.mm().mf_event_start();
@@ -202,6 +214,8 @@ namespace {
 int do_machine_check_event(Kernel& k, const platform::MachineCheck& m, mce_origin origin) {
     LayerScope scope(k, "mce", "do_machine_check");
     k.cpu_work(k.config().cost.mce_entry_ns);
+    // The handler has read the bank; mce_clear_state() zeroes MCi_STATUS and MCG_STATUS (waves.vcd).
+    clear_bank_wave(k, m);
     mf_flow_step(k, "kernel.mce");
     if (k.tracer().enabled())
         k.tracer().instant("kernel.mce", "#MC", k.now_ns(),
@@ -233,6 +247,7 @@ int do_machine_check_event(Kernel& k, const platform::MachineCheck& m, mce_origi
 
 void machine_check_poll(Kernel& k, const platform::MachineCheck& m) {
     if (!(m.mci_status & MCI_STATUS_VAL)) return;
+    clear_bank_wave(k, m); // machine_check_poll() clears each bank it logged
     const mce_grade g = mce_severity(m, mce_origin::kernel, false);
     print_mce(k, m, false);
     k.printk(LogLevel::info, "mce: [Hardware Error]: Machine check events logged");

@@ -78,10 +78,10 @@ TEST_CASE("cli misuse exits 2") {
     CHECK(daxsim("run x.yaml --no-such-flag").status == 2);
 }
 
-TEST_CASE("cli vcd is rejected until the hardware has signals") {
-    const Run r = daxsim("run '" + invalid("unknown-command.yaml") + "' --vcd");
+TEST_CASE("cli vcd without an output directory exits 2 and asks for --out") {
+    const Run r = daxsim("run '" DAXSIM_SOURCE_DIR "/scenarios/quickstart.yaml' --vcd");
     CHECK(r.status == 2);
-    CHECK(r.output.find("--vcd is not supported yet") != std::string::npos);
+    CHECK(r.output.find("--vcd writes DIR/waves.vcd: give --out DIR") != std::string::npos);
 }
 
 TEST_CASE("cli missing scenario file exits 2") {
