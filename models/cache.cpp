@@ -42,7 +42,7 @@ std::byte* Cache::data_of(const Line& l) {
 }
 
 void Cache::write_back(Line& l, sc_time& delay) {
-    tlm::tlm_generic_payload wb;
+    tlm::tlm_generic_payload& wb = wb_;
     wb.set_command(tlm::TLM_WRITE_COMMAND);
     wb.set_address(l.tag);
     wb.set_data_ptr(reinterpret_cast<unsigned char*>(data_of(l)));
@@ -57,7 +57,7 @@ void Cache::write_back(Line& l, sc_time& delay) {
 
 Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
     std::array<std::byte, line_bytes> buf{};
-    tlm::tlm_generic_payload rd;
+    tlm::tlm_generic_payload& rd = rd_;
     rd.set_command(tlm::TLM_READ_COMMAND);
     rd.set_address(line_addr);
     rd.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));

@@ -96,6 +96,10 @@ class Cache final : public sc_core::sc_module {
     void touch(Line& l) { l.last_use = ++use_clock_; }
 
     CacheParams params_;
+    // Reused for every fill and write-back: constructing a payload allocates its extension array, and
+    // a b_transport here never waits, so one of each is never in use twice at once.
+    tlm::tlm_generic_payload rd_;
+    tlm::tlm_generic_payload wb_;
     std::size_t sets_;
     std::vector<Line> lines_;     // sets_ * ways, set-major
     std::vector<std::byte> data_; // line data, same order

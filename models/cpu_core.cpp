@@ -38,7 +38,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         const std::uint64_t at = spa + done;
         const std::uint64_t n = std::min(len - done, line_bytes - at % line_bytes);
         unsigned char dummy = 0;
-        tlm::tlm_generic_payload t;
+        tlm::tlm_generic_payload& t = txn_;
         t.set_command(cmd);
         t.set_address(at);
         t.set_data_ptr(maintenance ? &dummy : reinterpret_cast<unsigned char*>(data + done));

@@ -42,6 +42,16 @@ void MemoryController::b_transport(tlm::tlm_generic_payload& trans, sc_time& del
         trans.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }
+    // The common case, a CPU cache line: one piece within one chunk.
+    if (const auto at = decode(spa); at && len != 0 && len <= at->bytes_left_in_chunk) {
+        delay += params_.frontend;
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        if (trans.is_read())
+            issue_read(trans, *at, 0, len, delay);
+        else
+            issue_write(trans, *at, 0, len, delay);
+        return;
+    }
     // Decode the whole request first: a request that leaves the address map does nothing at all.
     std::vector<std::pair<DecodedAddress, std::uint64_t>> pieces;
     for (std::uint64_t done = 0; done < len;) {
@@ -88,7 +98,7 @@ void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_gen
 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
-    tlm::tlm_generic_payload down;
+    tlm::tlm_generic_payload& down = down_;
     piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
     ScopedExtension<MemoryOpExtension> op(down, op_of(up));
     ScopedExtension<MemoryErrorExtension> err(down);
@@ -113,7 +123,7 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
 
 void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                    std::uint64_t offset, std::uint64_t len, sc_time& delay) {
-    tlm::tlm_generic_payload down;
+    tlm::tlm_generic_payload& down = down_;
     piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);
     ScopedExtension<MemoryOpExtension> op(down, op_of(up));
     ScopedExtension<MemoryErrorExtension> err(down);

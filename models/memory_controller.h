@@ -81,6 +81,7 @@ class MemoryController final : public sc_core::sc_module {
 
     MemoryControllerParams params_;
     Tracer& tracer_;
+    tlm::tlm_generic_payload down_; // reused for every DIMM request (see Cache::rd_)
     // Per DIMM: absolute media-completion times of the writes holding a WPQ entry.
     std::vector<std::multiset<sc_core::sc_time>> wpq_;
     MemoryControllerStats stats_;

@@ -15,6 +15,12 @@ PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, T
     : sc_module(name), socket("socket"), params_(params), tracer_(tracer),
       buffer_(params.buffer_lines, params.line_bytes), track_(fmt::format("nmem{}", params.index)),
       media_(params.capacity_bytes, params.line_bytes, params.label_bytes) {
+    auto per_line = [&](double bandwidth) {
+        return bandwidth <= 0 ? sc_core::SC_ZERO_TIME
+                              : sc_time(static_cast<double>(params_.line_bytes) / bandwidth, sc_core::SC_SEC);
+    };
+    read_line_time_ = per_line(params_.read_bandwidth);
+    write_line_time_ = per_line(params_.write_bandwidth);
     socket.register_b_transport(this, &PmemDimm::b_transport);
     socket.register_transport_dbg(this, &PmemDimm::transport_dbg);
 }
@@ -64,7 +70,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         const auto lines = static_cast<std::uint64_t>(missed.size());
         cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
         stats_.media_read_bytes += lines * lb;
-        delay += occupy_media(delay, line_time(params_.read_bandwidth, lines));
+        delay += occupy_media(delay, line_time(read_line_time_, lines));
         for (const std::uint64_t line : missed)
             if (!media_.is_poisoned(line * lb))
                 if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
@@ -145,8 +151,8 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
     const sc_time cost =
         params_.read_latency * static_cast<double>(r.rmw_lines + r.failed_lines > 0 ? 1 : 0) +
         params_.write_latency * static_cast<double>(r.lines_written);
-    delay += occupy_media(delay, line_time(params_.read_bandwidth, r.rmw_lines + r.failed_lines) +
-                                     line_time(params_.write_bandwidth, r.lines_written));
+    delay += occupy_media(delay, line_time(read_line_time_, r.rmw_lines + r.failed_lines) +
+                                     line_time(write_line_time_, r.lines_written));
     trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, in.size());
     delay += cost;
     if (r.first_failed && !failed) failed = r.first_failed;
@@ -154,9 +160,9 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
 
 sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) {
     const std::uint64_t lb = params_.line_bytes;
-    sc_time occupancy = line_time(params_.write_bandwidth, 1);
+    sc_time occupancy = line_time(write_line_time_, 1);
     if (e.needs_read) {
-        occupancy += line_time(params_.read_bandwidth, 1);
+        occupancy += line_time(read_line_time_, 1);
         stats_.media_read_bytes += lb;
     }
     stats_.media_write_bytes += lb;
@@ -175,9 +181,8 @@ std::uint64_t PmemDimm::drain_buffer() {
     return lines.size();
 }
 
-sc_time PmemDimm::line_time(double bandwidth, std::uint64_t lines) const {
-    if (bandwidth <= 0 || lines == 0) return sc_core::SC_ZERO_TIME;
-    return sc_time(static_cast<double>(lines * params_.line_bytes) / bandwidth, sc_core::SC_SEC);
+sc_time PmemDimm::line_time(const sc_time& per_line, std::uint64_t lines) {
+    return lines == 0 ? sc_core::SC_ZERO_TIME : per_line * static_cast<double>(lines);
 }
 
 sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {

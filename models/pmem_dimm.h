@@ -124,11 +124,13 @@ class PmemDimm final : public sc_core::sc_module {
     // Reserves the media for `occupancy` from the arrival time `sc_time_stamp() + delay` on; returns
     // the wait before the access starts.
     sc_core::sc_time occupy_media(const sc_core::sc_time& delay, const sc_core::sc_time& occupancy);
-    [[nodiscard]] sc_core::sc_time line_time(double bandwidth, std::uint64_t lines) const;
+    [[nodiscard]] static sc_core::sc_time line_time(const sc_core::sc_time& per_line, std::uint64_t lines);
 
     PmemDimmParams params_;
     Tracer& tracer_;
     XpBuffer buffer_;
+    sc_core::sc_time read_line_time_;  // one XPLine at read_bandwidth (zero: no limit)
+    sc_core::sc_time write_line_time_; // one XPLine at write_bandwidth
     // Absolute simulated time at which the media finishes the accesses queued so far.
     sc_core::sc_time media_free_at_ = sc_core::SC_ZERO_TIME;
     std::string track_;

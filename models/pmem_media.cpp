@@ -25,7 +25,7 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
         if (it == lines_.end())
             std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, std::byte{0});
         else
-            std::memcpy(out.data() + done, it->second.get() + within, n);
+            std::memcpy(out.data() + done, slot_data(it->second) + within, n);
         done += n;
     }
 }
@@ -38,9 +38,22 @@ std::optional<std::uint64_t> PmemMedia::first_poisoned(std::uint64_t dpa, std::u
 }
 
 std::byte* PmemMedia::line_for_write(std::uint64_t line) {
-    auto& slot = lines_[line];
-    if (!slot) slot = std::make_unique<std::byte[]>(line_bytes_); // value-initialised: zeros
-    return slot.get();
+    const auto [it, added] = lines_.try_emplace(line, 0);
+    if (!added) return slot_data(it->second);
+    std::uint64_t slot = 0;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        slot = next_slot_++;
+        // Not zeroed here: pages of a slab are committed only once a line in them is written.
+        if (slot / kSlabLines == slabs_.size())
+            slabs_.push_back(std::make_unique_for_overwrite<std::byte[]>(kSlabLines * line_bytes_));
+    }
+    it->second = slot;
+    std::byte* data = slot_data(slot);
+    std::memset(data, 0, line_bytes_); // a line never written reads as zeros
+    return data;
 }
 
 PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::byte> in) {
@@ -93,7 +106,11 @@ std::uint64_t PmemMedia::clear_poison(std::uint64_t dpa, std::uint64_t len) {
     const std::uint64_t end = (dpa + len) / line_bytes_;
     if (end <= first) return 0;
     for (auto it = poison_.lower_bound(first); it != poison_.end() && *it < end;) {
-        lines_.erase(*it); // the cleared line reads as zeros, and gives its host memory back
+        // The cleared line reads as zeros again; its slot is reused by the next line written.
+        if (const auto found = lines_.find(*it); found != lines_.end()) {
+            free_slots_.push_back(found->second);
+            lines_.erase(found);
+        }
         it = poison_.erase(it);
     }
     return (end - first) * line_bytes_;

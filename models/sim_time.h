@@ -8,8 +8,10 @@
 namespace daxsim::models {
 
 // Whole nanoseconds, truncated (integer arithmetic on the time resolution: no floating-point drift).
+// The resolution is fixed before the first sc_time exists (SystemC's rule), so the ratio is a constant.
 [[nodiscard]] inline std::uint64_t to_ns(const sc_core::sc_time& t) {
-    return t.value() / sc_core::sc_time(1, sc_core::SC_NS).value();
+    static const sc_core::sc_time::value_type per_ns = sc_core::sc_time(1, sc_core::SC_NS).value();
+    return t.value() / per_ns;
 }
 [[nodiscard]] inline sc_core::sc_time ns(std::uint64_t v) {
     return sc_core::sc_time(static_cast<double>(v), sc_core::SC_NS);

@@ -18,87 +18,124 @@ template <typename F> void for_each_word(std::uint64_t offset, std::uint64_t len
 
 } // namespace
 
-XpBuffer::XpBuffer(std::uint64_t lines, std::uint64_t line_bytes) : capacity_(lines), line_bytes_(line_bytes) {
-    entries_.reserve(lines);
+XpBuffer::XpBuffer(std::uint64_t lines, std::uint64_t line_bytes)
+    : capacity_(lines), line_bytes_(line_bytes), words_((line_bytes + 63) / 64), lines_(lines),
+      prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_) {}
+
+std::size_t XpBuffer::find(std::uint64_t line) const {
+    const auto end = lines_.begin() + static_cast<std::ptrdiff_t>(used_);
+    const auto it = std::find(lines_.begin(), end, line);
+    return it == end ? npos : static_cast<std::size_t>(it - lines_.begin());
 }
 
-XpBuffer::Entry* XpBuffer::find(std::uint64_t line) {
-    for (auto& e : entries_)
-        if (e.line == line) return &e;
-    return nullptr;
-}
-
-bool XpBuffer::covers(const Entry& e, std::uint64_t offset, std::uint64_t len) const {
-    if (e.filled) return true;
+bool XpBuffer::covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const {
+    if (filled_[e] != 0) return true;
+    const std::uint64_t* w = written(e);
     bool all = true;
-    for_each_word(offset, len, [&](std::uint64_t w, std::uint64_t mask) { all = all && (e.written[w] & mask) == mask; });
+    for_each_word(offset, len, [&](std::uint64_t i, std::uint64_t mask) { all = all && (w[i] & mask) == mask; });
     return all;
 }
 
-bool XpBuffer::dirty(const Entry& e) const {
-    return std::any_of(e.written.begin(), e.written.end(), [](std::uint64_t w) { return w != 0; });
+bool XpBuffer::dirty(std::size_t e) const {
+    const std::uint64_t* w = written(e);
+    return std::any_of(w, w + words_, [](std::uint64_t x) { return x != 0; });
 }
 
-XpBuffer::Entry& XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evicted) {
-    if (Entry* e = find(line)) return *e;
-    if (entries_.size() < capacity_) {
-        entries_.push_back(Entry{line, 0, false, std::vector<std::uint64_t>((line_bytes_ + 63) / 64)});
-        return entries_.back();
+void XpBuffer::unlink(std::size_t e) {
+    (prev_[e] == npos ? head_ : next_[prev_[e]]) = next_[e];
+    (next_[e] == npos ? tail_ : prev_[next_[e]]) = prev_[e];
+    prev_[e] = next_[e] = npos;
+}
+
+void XpBuffer::push_front(std::size_t e) {
+    prev_[e] = npos;
+    next_[e] = head_;
+    (head_ == npos ? tail_ : prev_[head_]) = e;
+    head_ = e;
+}
+
+std::size_t XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evicted) {
+    if (const std::size_t e = find(line); e != npos) return e;
+    std::size_t e = used_;
+    if (used_ < capacity_) {
+        ++used_;
+        push_front(e);
+    } else {
+        e = tail_; // least recently used
+        if (dirty(e)) evicted = Eviction{lines_[e], filled_[e] == 0 && !covers(e, 0, line_bytes_)};
     }
-    auto victim = std::min_element(entries_.begin(), entries_.end(),
-                                   [](const Entry& a, const Entry& b) { return a.last_use < b.last_use; });
-    if (dirty(*victim)) evicted = Eviction{victim->line, !victim->filled && !covers(*victim, 0, line_bytes_)};
-    victim->line = line;
-    victim->filled = false;
-    std::fill(victim->written.begin(), victim->written.end(), 0);
-    return *victim;
+    lines_[e] = line;
+    filled_[e] = 0;
+    std::fill_n(written(e), words_, 0);
+    return e;
 }
 
 bool XpBuffer::read_hit(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
-    Entry* e = find(line);
-    if (e == nullptr) return false;
-    e->last_use = ++clock_;
-    return covers(*e, offset, len);
+    const std::size_t e = find(line);
+    if (e == npos) return false;
+    touch(e);
+    return covers(e, offset, len);
 }
 
 std::optional<XpBuffer::Eviction> XpBuffer::fill(std::uint64_t line) {
     std::optional<Eviction> evicted;
     if (!enabled()) return evicted;
-    Entry& e = allocate(line, evicted);
-    e.filled = true;
-    e.last_use = ++clock_;
+    const std::size_t e = allocate(line, evicted);
+    filled_[e] = 1;
+    touch(e);
     return evicted;
 }
 
 std::optional<XpBuffer::Eviction> XpBuffer::write(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
     std::optional<Eviction> evicted;
     if (!enabled()) return evicted;
-    Entry& e = allocate(line, evicted);
-    for_each_word(offset, len, [&](std::uint64_t w, std::uint64_t mask) { e.written[w] |= mask; });
-    e.last_use = ++clock_;
+    const std::size_t e = allocate(line, evicted);
+    std::uint64_t* w = written(e);
+    for_each_word(offset, len, [&](std::uint64_t i, std::uint64_t mask) { w[i] |= mask; });
+    touch(e);
     return evicted;
+}
+
+void XpBuffer::remove(std::size_t e) {
+    unlink(e);
+    const std::size_t last = --used_;
+    if (e == last) return;
+    // Entry `last` moves into slot e, keeping its place in the LRU list.
+    lines_[e] = lines_[last];
+    filled_[e] = filled_[last];
+    std::copy_n(written(last), words_, written(e));
+    prev_[e] = prev_[last];
+    next_[e] = next_[last];
+    (prev_[e] == npos ? head_ : next_[prev_[e]]) = e;
+    (next_[e] == npos ? tail_ : prev_[next_[e]]) = e;
+    prev_[last] = next_[last] = npos;
 }
 
 std::vector<XpBuffer::Eviction> XpBuffer::drain() {
     std::vector<Eviction> out;
-    for (const auto& e : entries_)
-        if (dirty(e)) out.push_back(Eviction{e.line, !e.filled && !covers(e, 0, line_bytes_)});
+    for (std::size_t e = 0; e < used_; ++e)
+        if (dirty(e)) out.push_back(Eviction{lines_[e], filled_[e] == 0 && !covers(e, 0, line_bytes_)});
     std::sort(out.begin(), out.end(), [](const Eviction& a, const Eviction& b) { return a.line < b.line; });
-    entries_.clear();
+    used_ = 0;
+    head_ = tail_ = npos;
+    std::fill(prev_.begin(), prev_.end(), npos);
+    std::fill(next_.begin(), next_.end(), npos);
     return out;
 }
 
 void XpBuffer::drop(std::uint64_t line) {
-    std::erase_if(entries_, [line](const Entry& e) { return e.line == line; });
+    if (const std::size_t e = find(line); e != npos) remove(e);
 }
 
 bool XpBuffer::contains(std::uint64_t line) const {
-    return std::any_of(entries_.begin(), entries_.end(), [line](const Entry& e) { return e.line == line; });
+    return find(line) != npos;
 }
 
 std::uint64_t XpBuffer::dirty_lines() const {
-    return static_cast<std::uint64_t>(
-        std::count_if(entries_.begin(), entries_.end(), [this](const Entry& e) { return dirty(e); }));
+    std::uint64_t n = 0;
+    for (std::size_t e = 0; e < used_; ++e)
+        n += dirty(e) ? 1 : 0;
+    return n;
 }
 
 } // namespace daxsim::models

@@ -47,23 +47,36 @@ class XpBuffer {
     [[nodiscard]] std::uint64_t dirty_lines() const;
 
   private:
-    struct Entry {
-        std::uint64_t line = 0;
-        std::uint64_t last_use = 0;
-        bool filled = false;               // holds the media's copy of the whole line
-        std::vector<std::uint64_t> written; // one bit per byte written since it entered the buffer
-    };
-
-    Entry* find(std::uint64_t line);
+    // Entry i (i < used_) is spread over flat arrays, so that a lookup scans 64 packed line numbers.
+    static constexpr std::size_t npos = ~std::size_t{0};
+    [[nodiscard]] std::size_t find(std::uint64_t line) const;
     // Returns the entry for `line`, allocating it (and evicting the least recently used) when absent.
-    Entry& allocate(std::uint64_t line, std::optional<Eviction>& evicted);
-    [[nodiscard]] bool covers(const Entry& e, std::uint64_t offset, std::uint64_t len) const;
-    [[nodiscard]] bool dirty(const Entry& e) const;
+    std::size_t allocate(std::uint64_t line, std::optional<Eviction>& evicted);
+    [[nodiscard]] bool covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const;
+    [[nodiscard]] bool dirty(std::size_t e) const;
+    [[nodiscard]] std::uint64_t* written(std::size_t e) { return written_.data() + e * words_; }
+    [[nodiscard]] const std::uint64_t* written(std::size_t e) const { return written_.data() + e * words_; }
+    void remove(std::size_t e); // moves the last entry into e
+    // LRU order as a doubly linked list over entry indices: most recent at head_, victim at tail_.
+    void unlink(std::size_t e);
+    void push_front(std::size_t e);
+    void touch(std::size_t e) {
+        if (head_ == e) return;
+        unlink(e);
+        push_front(e);
+    }
 
     std::uint64_t capacity_;
     std::uint64_t line_bytes_;
-    std::uint64_t clock_ = 0;
-    std::vector<Entry> entries_; // at most capacity_; small (64), searched linearly
+    std::size_t words_; // mask words per line: one bit per byte
+    std::size_t used_ = 0;
+    std::size_t head_ = npos;
+    std::size_t tail_ = npos;
+    std::vector<std::uint64_t> lines_;    // line number of each entry
+    std::vector<std::size_t> prev_;       // towards head_ (more recent)
+    std::vector<std::size_t> next_;       // towards tail_ (less recent)
+    std::vector<char> filled_;            // holds the media's copy of the whole line
+    std::vector<std::uint64_t> written_;  // bytes written since it entered the buffer, words_ per entry
 };
 
 } // namespace daxsim::models
