@@ -48,6 +48,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         ScopedExtension<MemoryOpExtension> ext_op(t, op);
         ScopedExtension<MemoryErrorExtension> err(t);
         if (posted) claim_fill_buffer();
+        if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) qk_.sync();
         const sc_time issued = qk_.get_local_time();
         sc_time delay = issued;
         socket->b_transport(t, delay);

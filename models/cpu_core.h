@@ -47,6 +47,9 @@ struct CpuCoreParams {
     unsigned fill_buffers = 12;
     // Core time one posted operation takes to issue (a few cycles at ~2.5 GHz).
     sc_core::sc_time issue{1, sc_core::SC_NS};
+    // Synchronise with SystemC time before every transaction (timing=at): no temporal decoupling, so
+    // shared resources see requests in simulated-time order.
+    bool sync_each_access = false;
 };
 
 struct CpuCoreStats {

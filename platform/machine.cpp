@@ -221,6 +221,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         models::CpuCoreParams cpu_params;
         cpu_params.index = c;
         cpu_params.fill_buffers = config.cpu.fill_buffers;
+        cpu_params.sync_each_access = config.timing == Timing::at;
         cores.push_back(std::make_unique<models::CpuCore>(fmt::format("cpu{}", c).c_str(), cpu_params, tracer));
         cores.back()->socket.bind(cache->socket);
         ports.push_back(std::make_unique<Port>(*this, c));

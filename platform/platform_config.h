@@ -11,6 +11,17 @@ namespace daxsim::platform {
 
 enum class Persistence { adr, eadr };
 
+// timing: how initiators share simulated time (models/cpu_core.h).
+//  - lt: loosely timed. Each core runs ahead of SystemC time by up to sim.quantum (temporal decoupling)
+//    and syncs at the quantum and at sfence: fast; requests from different cores reach the controller
+//    and the DIMMs in host order within a quantum.
+//  - at: approximately timed in its ordering guarantee: every core synchronises with SystemC time before
+//    each transaction, so requests reach the shared cache, WPQs and media in simulated-time order and
+//    queues are served first come, first served. Slower (a context switch per access). Transactions stay
+//    blocking (b_transport with annotated delays): the TLM-2.0 four-phase nb_transport protocol is not
+//    modelled.
+enum class Timing { lt, at };
+
 // Default timing, chosen so the idle figures of DESIGN.md come out (calibration proper is a later issue):
 //  - idle random 64 B load, ~305 ns (Izraelevitz et al. 2019, arXiv 1903.05714, idle latency; Yang et al.
 //    FAST'20, arXiv 1908.03583, sec. 3): LLC lookup 10 + controller front end 70 + DIMM read 225 = 305 ns.
@@ -75,6 +86,7 @@ struct PlatformConfig {
     CpuConfig cpu;
     ControllerConfig mc;
     Persistence persistence = Persistence::adr;    // persistence
+    Timing timing = Timing::lt;                    // timing
     std::uint64_t quantum_ns = 1000;               // sim.quantum: temporal decoupling, a core syncs with SystemC
                                                    // at least this often (and at every sfence)
     std::uint64_t pmem_spa_base = 0x40'0000'0000;  // platform.pmem_base: SPA of the first PMEM range (256 GiB; DRAM below)

@@ -157,6 +157,7 @@ int daxsim_main(int argc, char** argv) {
     bench_speed->add_flag("--json", bench_speed_opts.json,
                           "print JSON {\"sim_txn_per_s\",\"raw_txn_per_s\",\"ratio\"}");
     bench_speed->add_option("--transactions", bench_speed_opts.transactions)->group(""); // hidden: smoke test
+    bench_speed->add_option("--timing", bench_speed_opts.timing)->group(""); // hidden: one mode, in this process
     // daxsim replay (replay.h)
     ReplayOptions replay_opts;
     CLI::App* replay = app.add_subcommand(
@@ -168,7 +169,7 @@ int daxsim_main(int argc, char** argv) {
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     replay->add_option("--clock-ghz", replay_opts.clock_ghz, "idle clock rate (default: tCK 0.75 ns)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(0.001, 1000.0));
 
     // daxsim fsx (fsx.h)
     FsxOptions fsx_opts;
@@ -191,7 +192,8 @@ int daxsim_main(int argc, char** argv) {
     }
     if (run->parsed()) return run_command(run_args);
     if (bench_failure->parsed()) return bench_failure_main(bench_failure_opts);
-    if (bench_speed->parsed()) return bench_speed_main(bench_speed_opts);
+    if (bench_speed->parsed())
+        return bench_speed_main(bench_speed_opts, std::filesystem::read_symlink("/proc/self/exe"));
     if (replay->parsed()) return replay_main(replay_opts);
     if (calibrate->parsed())
         return calibrate_main(calibrate_opts, std::filesystem::read_symlink("/proc/self/exe"));

@@ -145,6 +145,10 @@ std::vector<ParamSpec> make_registry() {
         "persistence", "persistence domain: adr (WPQ) or eadr (caches too)",
         {{"adr", platform::Persistence::adr}, {"eadr", platform::Persistence::eadr}},
         [](auto& c) -> auto& { return c.platform.persistence; }));
+    r.push_back(choice_param<platform::Timing>(
+        "timing", "lt: loosely timed, cores decoupled by sim.quantum; at: every access in simulated-time order",
+        {{"lt", platform::Timing::lt}, {"at", platform::Timing::at}},
+        [](auto& c) -> auto& { return c.platform.timing; }));
     r.push_back(count_param(
         "cpu.count", "CPU cores", [](auto& c) -> auto& { return c.platform.cpu.count; }));
     r.push_back(size_param(

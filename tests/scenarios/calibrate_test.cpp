@@ -63,7 +63,7 @@ TEST_CASE("calibrate rejects an unknown row") {
     CHECK(r.output.find("no row 'no_such_row'") != std::string::npos);
 }
 
-TEST_CASE("bench speed json has the three rates") {
+TEST_CASE("bench speed json has the three rates for lt at the top level") {
     const auto r = run_daxsim("bench speed --json --transactions 20000");
     INFO(r.output);
     REQUIRE(r.status == 0);
@@ -73,4 +73,16 @@ TEST_CASE("bench speed json has the three rates") {
     CHECK(j.at("ratio").get<double>() > 0);
     CHECK(j.at("ratio").get<double>() ==
           doctest::Approx(j.at("sim_txn_per_s").get<double>() / j.at("raw_txn_per_s").get<double>()));
+}
+
+TEST_CASE("bench speed reports the at timing mode next to lt") {
+    const auto r = run_daxsim("bench speed --json --transactions 20000");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.output);
+    CHECK(j.at("timing") == "lt");
+    const auto& at = j.at("at");
+    CHECK(at.at("sim_txn_per_s").get<double>() > 0);
+    CHECK(at.at("ratio").get<double>() ==
+          doctest::Approx(at.at("sim_txn_per_s").get<double>() / at.at("raw_txn_per_s").get<double>()));
 }
