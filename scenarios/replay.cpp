@@ -46,6 +46,10 @@ using u64 = std::uint64_t;
 
 constexpr u64 kLineBytes = 64;  // VANS cpu_cl_size: every request moves one cache line
 constexpr u64 kVansTckPs = 750; // VANS config/vans.cfg [basic] tCK : 0.75 (ns)
+// Bounds that keep every product below 2^64 ps (SystemC's time range): idle clocks x tCK <= 10^18 ps.
+constexpr u64 kMaxIdleClocks = 1'000'000'000'000; // 10^12 clocks
+constexpr u64 kMaxTckPs = 1'000'000;              // --clock-ghz >= 0.001
+constexpr u64 kMaxTimeNs = 1'000'000'000'000'000; // @TIME_NS <= 10^15 ns (11.6 days)
 
 // Indexed by TraceFormat.
 constexpr std::string_view kFormatNames[] = {"vans", "timestamped"};
@@ -167,6 +171,9 @@ std::optional<Diagnostic> parse_op(LineReader& in, TraceFormat format, TraceRequ
         return in.error(col + 1, "idle clocks (':N') are VANS syntax; a timestamped line gives its time "
                                  "with @TIME_NS");
     const auto clocks = parse_decimal(tok.substr(2));
+    if (clocks && *clocks > kMaxIdleClocks)
+        return in.error(col + 2,
+                        fmt::format("idle clock count {} is above the limit of {}", *clocks, kMaxIdleClocks));
     if (!clocks)
         return in.error(col + 2, fmt::format("bad idle clock count '{}': expected a decimal number of clocks",
                                              tok.substr(2)));
@@ -198,6 +205,8 @@ std::optional<Diagnostic> parse_line(LineReader& in, ParseContext& ctx, int line
         if (!t)
             return in.error(col, fmt::format("bad time '{}': expected decimal nanoseconds after '@'", tok),
                             "@1500 0x1c0 R");
+        if (*t > kMaxTimeNs)
+            return in.error(col, fmt::format("time {} ns is above the limit of {} ns", *t, kMaxTimeNs));
         if (*t < ctx.last_time_ns)
             return in.error(
                 col,
@@ -332,16 +341,24 @@ std::string latency_row(std::string_view name, const LatencyStats& s) {
     return fmt::format("  {:<15} {:>9} {:>10.1f} {:>8} {:>8}\n", name, s.count, s.mean(), s.min, s.max);
 }
 
+// An error about the whole file (no line to point at).
+Diagnostic file_error(const std::string& file, std::string message, std::string hint = {}) {
+    Diagnostic d;
+    d.where.file = file;
+    d.message = std::move(message);
+    d.hint = std::move(hint);
+    return d;
+}
+
 } // namespace
 
 Result<Trace> parse_trace(const std::filesystem::path& file, std::uint64_t region_bytes) {
     const std::string name = file.string();
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec))
-        return Diagnostic{{name, 0, 0}, "cannot read the trace: it is a directory", ""};
+        return file_error(name, "cannot read the trace: it is a directory");
     std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Diagnostic{{name, 0, 0}, fmt::format("cannot open the trace: {}", std::strerror(errno)), ""};
+    if (!in) return file_error(name, fmt::format("cannot open the trace: {}", std::strerror(errno)));
     Trace trace;
     ParseContext ctx;
     ctx.region_bytes = region_bytes;
@@ -358,9 +375,9 @@ Result<Trace> parse_trace(const std::filesystem::path& file, std::uint64_t regio
         if (reader.at_end()) continue;
         if (auto e = parse_line(reader, ctx, line_no, trace)) return *e;
     }
-    if (in.bad()) return Diagnostic{{name, 0, 0}, "cannot read the trace: read error", ""};
+    if (in.bad()) return file_error(name, "cannot read the trace: read error");
     if (trace.requests.empty())
-        return Diagnostic{{name, 0, 0}, "the trace has no requests", "one request a line: 0x1c0 R"};
+        return file_error(name, "the trace has no requests", "one request a line: 0x1c0 R");
     trace.format = ctx.format.value_or(TraceFormat::vans);
     return trace;
 }
@@ -375,8 +392,8 @@ int replay_main(const ReplayOptions& options) {
     u64 tck_ps = kVansTckPs;
     if (options.clock_ghz) {
         const double ps = std::round(1000.0 / *options.clock_ghz);
-        if (!(ps >= 1 && ps <= 1e9)) {
-            fmt::print(stderr, "daxsim: error: --clock-ghz: {} is out of range (0.000001 .. 1000)\n",
+        if (!(ps >= 1 && ps <= static_cast<double>(kMaxTckPs))) {
+            fmt::print(stderr, "daxsim: error: --clock-ghz: {} is out of range (0.001 .. 1000)\n",
                        *options.clock_ghz);
             return kExitInvalid;
         }
