@@ -69,6 +69,8 @@ inline constexpr std::uint16_t dcu_data_read = 0x0134;
 // Memory controller scrub errors 0000 0000 1100 CCCC (CCCC = channel): patrol scrub found poison.
 inline constexpr std::uint16_t scrub_first = 0x00C0;
 inline constexpr std::uint16_t scrub_last = 0x00CF;
+// Memory controller write errors 0000 0000 1010 CCCC: a posted write the DIMM could not complete.
+inline constexpr std::uint16_t memory_write_first = 0x00A0;
 } // namespace mcacod
 
 // The bank a load's data-cache unit reports through on Intel server cores.

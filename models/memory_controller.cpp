@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "models/patrol_scrubber.h"
 #include "models/sim_time.h"
 #include "models/tlm_extensions.h"
 
@@ -151,6 +152,14 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
     // posted write has nobody waiting for it (a later issue may raise it as a UCNA/CMCI).
     if (!down.is_response_ok()) {
         stats_.failed_writes += 1;
+        if (err->poisoned) {
+            // Six channels per iMC pair, one DIMM each, as the patrol scrubber numbers them.
+            const unsigned channel = at.dimm % 6;
+            const std::uint64_t line_spa = encode(at.dimm, err->dpa).value_or(0);
+            cmci_.push_back(CmciRecord{mca::imc_bank_first + channel, line_spa,
+                                       to_ns(sc_core::sc_time_stamp() + media_time),
+                                       mca::ucna_memory_write(line_spa, channel, params_.poison_lsb)});
+        }
         if (tracer_.waves())
             tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(sc_core::sc_time_stamp() + media_time));
     }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -31,6 +32,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "models/interleave.h"
+#include "models/mca.h"
 #include "models/stats.h"
 #include "models/tracer.h"
 
@@ -41,6 +43,15 @@ struct MemoryControllerParams {
     unsigned dimm_count = 0;                       // initiator sockets to create
     sc_core::sc_time frontend{70, sc_core::SC_NS}; // per request (see platform_config.h)
     unsigned wpq_depth = 64;                       // WPQ entries per DIMM (0: unbounded)
+    unsigned poison_lsb = 8;                       // log2 of the DIMMs' media line: the UCNA's address LSB
+};
+
+// A UCNA the controller logged in its iMC bank, to be signalled to the OS by CMCI.
+struct CmciRecord {
+    unsigned bank = 0;
+    std::uint64_t spa = 0;
+    std::uint64_t at_ns = 0;
+    mca::McBank record;
 };
 
 struct MemoryControllerStats {
@@ -69,6 +80,8 @@ class MemoryController final : public sc_core::sc_module {
     [[nodiscard]] std::optional<std::uint64_t> encode(unsigned dimm_index, std::uint64_t dpa) const;
     [[nodiscard]] const std::vector<InterleaveSet>& sets() const { return params_.sets; }
     [[nodiscard]] const MemoryControllerStats& stats() const { return stats_; }
+    // UCNAs logged since the last call (posted writes dropped by a failed read-modify-write), in order.
+    std::vector<CmciRecord> take_cmci() { return std::exchange(cmci_, {}); }
 
   private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -84,6 +97,7 @@ class MemoryController final : public sc_core::sc_module {
     tlm::tlm_generic_payload down_; // reused for every DIMM request (see Cache::rd_)
     // Per DIMM: absolute media-completion times of the writes holding a WPQ entry.
     std::vector<std::multiset<sc_core::sc_time>> wpq_;
+    std::vector<CmciRecord> cmci_;
     MemoryControllerStats stats_;
 };
 

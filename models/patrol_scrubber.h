@@ -40,6 +40,15 @@ inline constexpr unsigned imc_bank_first = 13;
     return McBank{val | uc | en | miscv | addrv | s | code, line_addr,
                   mci_misc::make(lsb, mci_misc::mode_physical)};
 }
+// UCNA record of a write the iMC could not complete (SDM vol. 3B, "UCR Error Classification": UC=1,
+// PCC=0, S=0, AR=0; reported by CMCI, not as #MC): a partial write reached a poisoned media line, whose
+// read-modify-write failed, so the written bytes were dropped. MCACOD is the memory controller compound
+// code 0000 0000 1MMM CCCC with MMM=010 (memory write error), CCCC the channel.
+[[nodiscard]] constexpr McBank ucna_memory_write(std::uint64_t line_addr, unsigned channel, unsigned lsb) {
+    using namespace mci_status;
+    const auto code = static_cast<std::uint64_t>(mcacod::memory_write_first | (channel & 0xF));
+    return McBank{val | uc | en | miscv | addrv | code, line_addr, mci_misc::make(lsb, mci_misc::mode_physical)};
+}
 // MCG_STATUS of an SRAO (SDM vol. 3B, table 16-7): restart IP valid, error IP not valid.
 inline constexpr std::uint64_t srao_mcg_status = mcg_status::ripv | mcg_status::mcip;
 } // namespace mca

@@ -1,7 +1,9 @@
 #include "platform/functional_memory.h"
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
+#include <utility>
 
 #include "models/mca.h"
 #include "models/patrol_scrubber.h"
@@ -46,6 +48,21 @@ struct FunctionalMachine::Impl {
     std::unique_ptr<RasImpl> ras;
     Persistence persistence = Persistence::adr;
     std::uint64_t now_ns = 0; // one clock for the machine: tests drive it from one thread
+    std::vector<MachineCheck> cmci; // UCNAs of dropped posted writes, as the timed controller logs them
+
+    // The record the timed controller logs (models/memory_controller.cpp) for the line at `dpa` of `md`.
+    void log_failed_write(const models::PmemMedia& md, std::uint64_t dpa) {
+        for (unsigned d = 0; d < media.size(); ++d) {
+            if (media[d].get() != &md) continue;
+            std::uint64_t spa = 0;
+            for (const auto& set : sets)
+                if (auto s = models::encode(set, d, dpa)) spa = *s;
+            const unsigned channel = d % 6;
+            const auto r = models::mca::ucna_memory_write(
+                spa, channel, static_cast<unsigned>(std::countr_zero(md.line_bytes())));
+            cmci.push_back(MachineCheck{0, models::mca::imc_bank_first + channel, 0, r.status, r.addr, r.misc});
+        }
+    }
 };
 
 class FunctionalMachine::Impl::Port final : public MemoryPort {
@@ -108,7 +125,8 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
         AccessResult r = tick();
         r.bytes_done = m_.walk(
             spa, in.size(), [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
-                (void)md.write(dpa, in.subspan(at - spa, n));
+                const auto w = md.write(dpa, in.subspan(at - spa, n));
+                if (w.first_failed) m_.log_failed_write(md, *w.first_failed);
                 return true;
             });
         if (r.bytes_done < in.size()) r.status = AccessStatus::no_device;
@@ -132,6 +150,7 @@ class FunctionalMachine::Impl::RasImpl final : public Ras {
                 MachineCheck{0, f.bank, f.mcg_status, f.record.status, f.record.addr, f.record.misc});
         return out;
     }
+    std::vector<MachineCheck> cmci_poll() override { return std::exchange(m_.cmci, {}); }
     PowerfailReport powerfail() override { return PowerfailReport{m_.persistence, 0, 0}; }
 
   private:

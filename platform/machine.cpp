@@ -1,5 +1,6 @@
 #include "platform/machine.h"
 
+#include <bit>
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
@@ -159,6 +160,22 @@ class Machine::Impl::RasImpl final : public Ras {
         return out;
     }
 
+    std::vector<MachineCheck> cmci_poll() override {
+        std::vector<MachineCheck> out;
+        const unsigned cpu = m_.active != nullptr ? m_.active->index() : 0;
+        for (const auto& r : m_.mc->take_cmci()) {
+            out.push_back(MachineCheck{cpu, r.bank, 0, r.record.status, r.record.addr, r.record.misc});
+            if (m_.tracer.enabled())
+                m_.tracer.instant(m_.mc->name(), "UCNA: posted write failed (CMCI)", r.at_ns,
+                                  {{"spa", fmt::format("{:#x}", r.spa)}, {"bank", std::to_string(r.bank)}});
+            if (m_.tracer.waves()) {
+                m_.tracer.pulse(std::string(m_.mc->name()) + ".cmci", r.at_ns);
+                m_.tracer.value(fmt::format("cpu{}.mc{}_status", cpu, r.bank), r.at_ns, r.record.status, 64);
+            }
+        }
+        return out;
+    }
+
     PowerfailReport powerfail() override {
         PowerfailReport r;
         r.domain = m_.config.persistence;
@@ -206,6 +223,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     mp.dimm_count = config.dimm_count;
     mp.frontend = models::ns(config.mc.frontend_ns);
     mp.wpq_depth = config.mc.wpq_depth;
+    mp.poison_lsb = static_cast<unsigned>(std::countr_zero(config.dimm.line_bytes));
     mc = std::make_unique<models::MemoryController>("mc0", mp, tracer);
     for (unsigned i = 0; i < config.dimm_count; ++i)
         mc->dimm[i].bind(dimms[i]->socket);

@@ -29,6 +29,12 @@ class Ras {
     // kernel's to handle (machine-check handler); the banks are cleared as the handler would.
     virtual std::vector<MachineCheck> patrol_scrub() = 0;
 
+    // Uncorrected errors the memory controller logged without a #MC since the last call: UCNAs of posted
+    // writes a DIMM could not complete (a partial write into a poisoned media line), which the hardware
+    // signals by CMCI. In the order they happened, as the iMC banks logged them (S=0, AR=0); the kernel
+    // handles them with machine_check_poll. The banks are cleared as the handler would.
+    virtual std::vector<MachineCheck> cmci_poll() = 0;
+
     // Power is cut and restored: what is in the persistence domain reaches the media (under ADR the
     // controller's WPQ, which in this model already wrote through; under eADR the caches too), the rest
     // is lost; the caches come back empty and the machine-check banks clear. Media, poison and labels

@@ -60,7 +60,9 @@ class StepRunner {
         for (std::size_t i = 0; i < steps.size(); ++i) {
             const Step& step = steps[i];
             if (options_.on_step) options_.on_step(i, steps.size(), step, k().now_ns());
-            // Action-optional reports (scrub, CMCI) queued by the previous step run now, in process context.
+            // A CMCI raised by the previous step is taken now; the action-optional reports it (or a scrub)
+            // queued run next, in process context.
+            deliver_cmci(guest_.session(), guest_.machine().ras());
             kernel::memory_failure_work_func(k());
             if (step.is_expect()) {
                 ExpectationRecord e = evaluate_expectation(guest_.session(), step,
@@ -82,6 +84,8 @@ class StepRunner {
             rec_.steps.push_back(std::move(sr));
             last_command = rec_.steps.size() - 1;
         }
+        deliver_cmci(guest_.session(), guest_.machine().ras());
+        kernel::memory_failure_work_func(k());
     }
 
   private:

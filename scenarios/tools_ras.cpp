@@ -89,6 +89,11 @@ std::map<std::string, std::uint64_t> GuestSystem::layer_totals() const {
     return out;
 }
 
+void deliver_cmci(Session& s, platform::Ras& ras) {
+    for (const platform::MachineCheck& m : ras.cmci_poll())
+        k::machine_check_poll(s.kernel(), m);
+}
+
 void run_patrol_scrub(Session& s, platform::Ras& ras, StepExec& ex) {
     k::Kernel& kern = s.kernel();
     const std::uint64_t start = kern.now_ns();

@@ -60,6 +60,10 @@ class GuestSystem {
 
 // `patrol-scrub`: one pass of the patrol scrubber; each SRAO record goes to the kernel's machine-check
 // handler (NFIT badblocks, memory_failure_queue), and the queued memory failures run before the step ends.
+// CMCI: the UCNAs the memory controller logged since the last delivery (posted writes dropped by a
+// failed read-modify-write) reach the kernel's machine_check_poll, which logs them, records the bad line
+// in badblocks and queues memory_failure(pfn, 0). Runs between steps, as the interrupt would.
+void deliver_cmci(Session& s, platform::Ras& ras);
 void run_patrol_scrub(Session& s, platform::Ras& ras, StepExec& exec);
 // `powerfail`.
 void run_powerfail(GuestSystem& guest, StepExec& exec);

@@ -1,4 +1,5 @@
 #include "models/memory_controller.h"
+#include "models/patrol_scrubber.h"
 
 #include <doctest/doctest.h>
 
@@ -116,6 +117,29 @@ TEST_CASE("poisoned read returns error with the SPA of the poisoned line") {
         CHECK(err.dpa == 4096 + 256);
         CHECK(b.mc->stats().poison_responses.value == 1);
     });
+}
+
+TEST_CASE("a posted write dropped by a poisoned read-modify-write logs a UCNA for CMCI") {
+    Bench b;
+    b.dimms[4]->inject_poison(4096 + 256, 1);
+    const std::uint64_t spa = spa_base + 3 * test::dimm_bytes + 4 * 4096 + 256;
+    test::run_thread([&] {
+        auto w = bytes(64, 1);
+        sc_time d = sc_core::SC_ZERO_TIME;
+        // Posted: the writer sees success; the error goes to the iMC bank.
+        CHECK(b.xfer(tlm::TLM_WRITE_COMMAND, spa + 64, w, d) == tlm::TLM_OK_RESPONSE);
+    });
+    CHECK(b.mc->stats().failed_writes.value == 1);
+    const auto cmci = b.mc->take_cmci();
+    REQUIRE(cmci.size() == 1);
+    using namespace mca::mci_status;
+    CHECK(cmci[0].bank == mca::imc_bank_first + 4);
+    CHECK(cmci[0].spa == spa);
+    CHECK(cmci[0].record.status == (val | uc | en | miscv | addrv | 0x00A4));
+    CHECK((cmci[0].record.status & (s | ar | pcc)) == 0); // UCNA: no #MC, nothing to do before resuming
+    CHECK(cmci[0].record.addr == spa);
+    CHECK(mca::mci_misc::lsb(cmci[0].record.misc) == 8); // the 256 B media line
+    CHECK(b.mc->take_cmci().empty());                    // taken once
 }
 
 TEST_CASE("controller answers an SPA outside every set with an address error") {

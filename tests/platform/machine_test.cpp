@@ -92,6 +92,31 @@ TEST_CASE("machine poisoned load gives the same machine check record as the func
     CHECK(mr.mce->mci_misc == fr.mce->mci_misc);
 }
 
+TEST_CASE("machine and functional machine report a dropped partial write as the same cmci record") {
+    NullTracer tr;
+    Machine m(small_config(), tr);
+    FunctionalMachine f(small_config());
+    REQUIRE(m.firmware().inject_error(base + 0x2345, 1));
+    REQUIRE(f.firmware().inject_error(base + 0x2345, 1));
+    const std::vector<std::byte> in(64, std::byte{7});
+    std::vector<MachineCheck> mc;
+    m.run([&] {
+        REQUIRE(m.port(0).nt_store(base + 0x2340, in).ok()); // posted: no fault for the writer
+        REQUIRE(m.port(0).sfence().ok());
+        mc = m.ras().cmci_poll();
+    });
+    REQUIRE(f.port(0).nt_store(base + 0x2340, in).ok());
+    const auto fc = f.ras().cmci_poll();
+    REQUIRE(mc.size() == 1);
+    REQUIRE(fc.size() == 1);
+    CHECK(mc[0].bank == fc[0].bank);
+    CHECK(mc[0].mci_status == fc[0].mci_status);
+    CHECK(mc[0].mci_addr == base + 0x2300);
+    CHECK(mc[0].mci_addr == fc[0].mci_addr);
+    CHECK(mc[0].mci_misc == fc[0].mci_misc);
+    CHECK(f.ras().cmci_poll().empty());
+}
+
 TEST_CASE("machine idle random load costs about 305 ns and now advances") {
     NullTracer tr;
     Machine m(PlatformConfig{}, tr); // the default machine: six 128 GiB DIMMs
