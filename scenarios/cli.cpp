@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "scenarios/bench_failure.h"
+#include "scenarios/bench_memory.h"
 #include "scenarios/bench_speed.h"
 #include "scenarios/calibrate.h"
 #include "scenarios/commands.h"
@@ -22,6 +23,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/scenario_file.h"
 #include "scenarios/sweep.h"
+#include "scenarios/units.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -158,6 +160,15 @@ int daxsim_main(int argc, char** argv) {
                           "print JSON {\"sim_txn_per_s\",\"raw_txn_per_s\",\"ratio\"}");
     bench_speed->add_option("--transactions", bench_speed_opts.transactions)->group(""); // hidden: smoke test
     bench_speed->add_option("--timing", bench_speed_opts.timing)->group(""); // hidden: one mode, in this process
+    BenchMemoryOptions bench_memory_opts;
+    std::vector<std::string> bench_memory_touch;
+    CLI::App* bench_memory = bench->add_subcommand(
+        "memory", "host RSS with six 512 GiB DIMMs configured against media bytes touched (goal < 64 MiB + 1.2x)");
+    bench_memory->add_flag("--json", bench_memory_opts.json, "print JSON {\"rows\":[...]}");
+    bench_memory->add_option("--touch", bench_memory_touch, "media bytes to touch, one row each (e.g. 64MiB)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    bench_memory->add_option("--row", bench_memory_opts.row)->group(""); // hidden: one size, in this process
     // daxsim replay (replay.h)
     ReplayOptions replay_opts;
     CLI::App* replay = app.add_subcommand(
@@ -192,6 +203,17 @@ int daxsim_main(int argc, char** argv) {
     }
     if (run->parsed()) return run_command(run_args);
     if (bench_failure->parsed()) return bench_failure_main(bench_failure_opts);
+    if (bench_memory->parsed()) {
+        for (const auto& t : bench_memory_touch) {
+            const auto bytes = parse_size(t);
+            if (!bytes) {
+                fmt::print(stderr, "daxsim: error: bench memory --touch {}: {}\n", t, bytes.error().message);
+                return kExitInvalid;
+            }
+            bench_memory_opts.touch.push_back(bytes.value());
+        }
+        return bench_memory_main(bench_memory_opts, std::filesystem::read_symlink("/proc/self/exe"));
+    }
     if (bench_speed->parsed())
         return bench_speed_main(bench_speed_opts, std::filesystem::read_symlink("/proc/self/exe"));
     if (replay->parsed()) return replay_main(replay_opts);
