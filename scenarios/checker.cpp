@@ -47,7 +47,8 @@ class OrderChecker {
             mounts_.erase(normalize_dir(c.args.at(0).text));
         } else if (name == "powerfail") {
             mounts_.clear(); // the machine restarts with file systems unmounted
-        } else if (name == "xfs_io" || name == "rm" || name == "madvise-hwpoison") {
+        } else if (name == "xfs_io" || name == "rm" || name == "madvise-hwpoison" || name == "setfattr" ||
+                   name == "getfattr") {
             need_mounted(s, c.args.at(0));
             for (const auto& sub : c.subcommands)
                 if (sub.name() == "reflink" || sub.name() == "dedupe") need_mounted(s, sub.args.at(0));
@@ -66,6 +67,8 @@ class OrderChecker {
             name == "expect unshared") {
             need_mounted(s, s.command.args.at(0));
             if (name != "expect data") need_mounted(s, s.command.args.at(1));
+        } else if (name == "expect consistent") {
+            need_mounted(s, s.command.args.at(0));
         }
     }
 

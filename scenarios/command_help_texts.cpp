@@ -28,6 +28,8 @@ const std::map<std::string_view, std::string_view>& examples() {
         {"cp", "cp --reflink=always /mnt/pmem/a /mnt/pmem/b"},
         {"rm", "rm /mnt/pmem/b"},
         {"sync", "sync"},
+        {"setfattr", "setfattr -n user.owner -v alice /mnt/pmem/a"},
+        {"getfattr", "getfattr -n user.owner /mnt/pmem/a"},
         {"prctl", "prctl watcher PR_MCE_KILL early"},
         {"sysctl", "sysctl vm.memory_failure_early_kill=1"},
         {"inject poison", "inject poison --file /mnt/pmem/a --offset 8k"},
@@ -48,6 +50,7 @@ const std::map<std::string_view, std::string_view>& examples() {
         {"expect same", "expect same /mnt/pmem/a /mnt/pmem/b"},
         {"expect shared", "expect shared /mnt/pmem/a /mnt/pmem/b 0 32k"},
         {"expect unshared", "expect unshared /mnt/pmem/a /mnt/pmem/b"},
+        {"expect consistent", "expect consistent /mnt/pmem"},
         {"expect badblocks", "expect badblocks namespace0.0 0"},
         {"expect dmesg", "expect dmesg \"recovery action for dax page: Recovered\""},
         {"expect output", "expect output \"wrote 65536/65536 bytes\""},
@@ -68,6 +71,7 @@ const std::map<std::string_view, std::string_view>& examples() {
         {"dedupe", "xfs_io -c \"dedupe /mnt/pmem/a 0 0 32k\" /mnt/pmem/b"},
         {"funshare", "xfs_io -c \"funshare 0 64k\" /mnt/pmem/b"},
         {"fiemap", "xfs_io -c \"fiemap -v\" /mnt/pmem/a"},
+        {"extsize", "xfs_io -f -c \"extsize 2m\" -c \"pwrite 0 2m\" /mnt/pmem/a"},
     };
     return m;
 }
@@ -97,9 +101,23 @@ const std::map<Key, std::string_view>& meanings() {
         {{"mkfs.xfs", "-m"},
          "metadata features: reflink=0|1, rmapbt=0|1 (rmapbt lets memory_failure "
          "find a block's owners)"},
-        {{"mkfs.xfs", "-d"}, "data section: agcount=N allocation groups"},
+        {{"mkfs.xfs", "-d"},
+         "data section: agcount=N allocation groups, su=S stripe unit (new extents at file offsets that are "
+         "multiples of it start on a stripe unit boundary; su=2m gives PMD-aligned extents), sw=N units per "
+         "stripe"},
+        {{"mkfs.xfs", "-l"},
+         "log section: logdev=DEV puts the log on an external device (mount it with -o logdev=DEV), "
+         "size=S its size"},
         {{"mkfs.xfs", "-b"}, "block size: size=N (4096)"},
-        {{"mount", "-o"}, "mount options: dax, dax=always, dax=never, ro"},
+        {{"mount", "-o"}, "mount options: dax, dax=always, dax=never, ro, logdev=DEV (external log)"},
+        {{"setfattr", "--name"}, "attribute name with its namespace (user.NAME)"},
+        {{"setfattr", "--value"}, "the value, as a string (0x... as hex bytes)"},
+        {{"setfattr", "--remove"}, "remove the named attribute"},
+        {{"setfattr", "--size"}, "daxsim: repeat -v VALUE up to SIZE bytes (a large value, e.g. --size=8k)"},
+        {{"getfattr", "--name"}, "attribute name with its namespace (user.NAME)"},
+        {{"getfattr", "--encoding"}, "text (default) or hex"},
+        {{"getfattr", "--only-values"}, "print the value alone, without the file and name"},
+        {{"inject poison", "--attr"}, "with --file: --offset is an offset in the file's attribute fork"},
         {{"mount", "-t"}, "file-system type (xfs)"},
         {{"xfs_io", "-f"}, "create FILE if it does not exist"},
         {{"xfs_io", "-r"}, "open read-only"},

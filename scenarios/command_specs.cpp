@@ -32,6 +32,16 @@ CrossCheck optional_group(std::size_t required, std::size_t total, std::string_v
     };
 }
 
+// expect shared / unshared: FILE1 FILE2, then nothing, OFF LEN (same range in both) or OFF1 OFF2 LEN.
+CrossCheck range_pair_group() {
+    return [](const ParsedCommand& c, std::size_t end) -> std::optional<CrossCheckError> {
+        if (c.args.size() == 2 || c.args.size() == 4 || c.args.size() == 5) return std::nullopt;
+        return CrossCheckError{end,
+                               fmt::format("'{}' takes OFF LEN or OFF1 OFF2 LEN after the files", c.name()),
+                               fmt::format("usage: {}", c.spec->usage)};
+    };
+}
+
 std::vector<CommandSpec> make_commands() {
     std::vector<CommandSpec> c;
     // --- ndctl ---------------------------------------------------------------------------------------
@@ -138,16 +148,18 @@ std::vector<CommandSpec> make_commands() {
                  nullptr});
     // --- file system -------------------------------------------------------------------------------------
     c.push_back({"mkfs.xfs",
-                 "mkfs.xfs [-f] [-m reflink=1,rmapbt=1] [-d agcount=N] [-b size=N] DEV",
+                 "mkfs.xfs [-f] [-m reflink=1,rmapbt=1] [-d agcount=N,su=S,sw=N] [-l logdev=DEV[,size=S]] "
+                 "[-b size=N] DEV",
                  "make an XFS file system",
-                 {flag("-f"), opt("-m", K::mkfs_meta), opt("-d", K::mkfs_data), opt("-b", K::mkfs_block)},
+                 {flag("-f"), opt("-m", K::mkfs_meta), opt("-d", K::mkfs_data), opt("-l", K::mkfs_data),
+                  opt("-b", K::mkfs_block)},
                  {arg("DEV", K::device)},
                  false,
                  {},
                  true,
                  nullptr});
     c.push_back({"mount",
-                 "mount [-t xfs] -o dax[=always] DEV DIR",
+                 "mount [-t xfs] -o dax[=always][,logdev=DEV] DEV DIR",
                  "mount a file system",
                  {opt("-o", K::mount_options), opt("-t", K::choice, {"xfs"})},
                  {arg("DEV", K::device), arg("DIR", K::path)},
@@ -194,6 +206,51 @@ std::vector<CommandSpec> make_commands() {
                  true,
                  nullptr});
     c.push_back({"sync", "sync", "write back every file system", {}, {}, false, {}, true, nullptr});
+    // --- attr (setfattr / getfattr) ---------------------------------------------------------------------
+    c.push_back(
+        {"setfattr",
+         "setfattr -n NAME [-v VALUE] [--size=SIZE] FILE | setfattr -x NAME FILE",
+         "set (setxattr) or remove (-x, removexattr) an extended attribute",
+         {opt("--name", K::word, {}, "-n"), opt("--value", K::word, {}, "-v"),
+          opt("--remove", K::word, {}, "-x"), opt("--size", K::size)},
+         {arg("FILE", K::path)},
+         false,
+         {},
+         true,
+         [](const ParsedCommand& p, std::size_t end) -> std::optional<CrossCheckError> {
+             const std::string usage = "usage: setfattr -n NAME [-v VALUE] FILE | setfattr -x NAME FILE";
+             if (p.has("--name") == p.has("--remove"))
+                 return CrossCheckError{p.has("--remove") ? p.option("--remove")->option_offset : end,
+                                        "setfattr needs exactly one of -n NAME and -x NAME", usage};
+             if (p.has("--remove") && (p.has("--value") || p.has("--size")))
+                 return CrossCheckError{p.option("--remove")->option_offset, "setfattr -x takes no value",
+                                        usage};
+             if (const Value* size = p.option("--size")) {
+                 if (!p.has("--value"))
+                     return CrossCheckError{size->option_offset, "--size repeats -v VALUE: give -v", usage};
+                 if (p.option("--value")->text.empty() && size->number != 0)
+                     return CrossCheckError{size->offset, "--size needs a non-empty -v VALUE", usage};
+                 if (size->number > 65536)
+                     return CrossCheckError{size->offset, "an attribute value is at most 64 KiB",
+                                            "XATTR_SIZE_MAX: larger values fail with E2BIG"};
+             }
+             return std::nullopt;
+         }});
+    c.push_back({"getfattr",
+                 "getfattr -n NAME [-e text|hex] FILE",
+                 "print an extended attribute's value (getxattr)",
+                 {opt("--name", K::word, {}, "-n"), opt("--encoding", K::choice, {"text", "hex"}, "-e"),
+                  flag("--only-values")},
+                 {arg("FILE", K::path)},
+                 false,
+                 {},
+                 true,
+                 [](const ParsedCommand& p, std::size_t end) -> std::optional<CrossCheckError> {
+                     if (p.has("--name")) return std::nullopt;
+                     return CrossCheckError{end,
+                                            "getfattr needs -n NAME (daxsim does not dump every attribute)",
+                                            "usage: getfattr -n NAME FILE"};
+                 }});
     // --- kill policy
     // ----------------------------------------------------------------------------------------
     c.push_back({"prctl",
@@ -219,12 +276,13 @@ std::vector<CommandSpec> make_commands() {
     // -------------------------------------------------------------------------------------------
     c.push_back(
         {"inject poison",
-         "inject poison --spa ADDR | --dimm nmemN --dpa ADDR | --file PATH --offset OFF | --fs DIR --meta "
+         "inject poison --spa ADDR | --dimm nmemN --dpa ADDR | --file PATH --offset OFF [--attr] | --fs DIR "
+         "--meta "
          "KIND [--ag N] "
          "[--len N]",
          "poison media silently (like ndctl inject-error --no-notify)",
          {opt("--spa", K::size), opt("--dimm", K::dimm), opt("--dpa", K::size), opt("--file", K::path),
-          opt("--offset", K::size), opt("--fs", K::path),
+          opt("--offset", K::size), flag("--attr"), opt("--fs", K::path),
           opt("--meta", K::choice,
               {"sb", "agf", "agi", "bnobt", "cntbt", "inobt", "rmapbt", "refcountbt", "inode", "log"}),
           opt("--ag", K::number), opt("--len", K::size)},
@@ -253,6 +311,9 @@ std::vector<CommandSpec> make_commands() {
              if (auto e = needs("--dimm", "--dpa")) return e;
              if (auto e = needs("--file", "--offset")) return e;
              if (auto e = needs("--fs", "--meta")) return e;
+             if (p.has("--attr") && !p.has("--file"))
+                 return CrossCheckError{p.option("--attr")->option_offset,
+                                        "--attr goes with --file PATH --offset OFF", usage};
              if (p.has("--ag") && !p.has("--fs"))
                  return CrossCheckError{p.option("--ag")->option_offset,
                                         "--ag goes with --fs DIR --meta KIND", usage};
@@ -391,25 +452,34 @@ std::vector<CommandSpec> make_commands() {
                  true,
                  nullptr});
     c.push_back({"expect shared",
-                 "expect shared FILE1 FILE2 [OFF LEN]",
+                 "expect shared FILE1 FILE2 [OFF LEN | OFF1 OFF2 LEN]",
                  "the range uses the same physical blocks in both",
                  {},
                  {arg("FILE1", K::path), arg("FILE2", K::path), optional_arg("OFF", K::size),
-                  optional_arg("LEN", K::size)},
+                  optional_arg("LEN", K::size), optional_arg("LEN", K::size)},
                  false,
                  {},
                  true,
-                 optional_group(2, 4, "OFF LEN")});
+                 range_pair_group()});
     c.push_back({"expect unshared",
-                 "expect unshared FILE1 FILE2 [OFF LEN]",
+                 "expect unshared FILE1 FILE2 [OFF LEN | OFF1 OFF2 LEN]",
                  "no block of the range is shared between them",
                  {},
                  {arg("FILE1", K::path), arg("FILE2", K::path), optional_arg("OFF", K::size),
-                  optional_arg("LEN", K::size)},
+                  optional_arg("LEN", K::size), optional_arg("LEN", K::size)},
                  false,
                  {},
                  true,
-                 optional_group(2, 4, "OFF LEN")});
+                 range_pair_group()});
+    c.push_back({"expect consistent",
+                 "expect consistent DIR",
+                 "xfs_repair -n finds nothing: inode forks, rmapbt, refcountbt and free space agree",
+                 {},
+                 {arg("DIR", K::path)},
+                 false,
+                 {},
+                 true,
+                 nullptr});
     c.push_back({"expect badblocks",
                  "expect badblocks NS COUNT",
                  "the namespace has COUNT bad 512 B blocks",
@@ -565,6 +635,15 @@ std::vector<CommandSpec> make_xfs_io_commands() {
                  nullptr});
     c.push_back(
         {"fiemap", "fiemap [-v]", "print the file's extents", {flag("-v")}, {}, false, {}, true, nullptr});
+    c.push_back({"extsize",
+                 "extsize [SIZE]",
+                 "print or set the extent size hint (FS_IOC_FSSETXATTR; set it while the file is empty)",
+                 {},
+                 {optional_arg("SIZE", K::size)},
+                 false,
+                 {},
+                 true,
+                 nullptr});
     return c;
 }
 

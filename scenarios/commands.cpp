@@ -87,6 +87,16 @@ bool check_kv_list(Ctx& ctx, const Word& w, std::span<const std::string_view> ke
             return false;
         }
         const std::string value = item.substr(eq + 1);
+        if (key == "logdev") { // mkfs.xfs -l logdev=DEV: a device path, not a number
+            if (!value.starts_with("/dev/")) {
+                ctx.error(w.offset_of(start + eq + 1),
+                          fmt::format("bad value '{}' for {} '{}'", value, what, key),
+                          "the log device is a block device, e.g. logdev=/dev/pmem1");
+                return false;
+            }
+            start = comma + 1;
+            continue;
+        }
         if (boolean_values ? (value != "0" && value != "1") : !parse_size(value).ok()) {
             ctx.error(w.offset_of(start + eq + 1),
                       fmt::format("bad value '{}' for {} '{}'", value, what, key),
@@ -290,7 +300,12 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
         return check_kv_list(ctx, w, keys, true, "-m option");
     }
     case ArgKind::mkfs_data: {
-        constexpr std::array<std::string_view, 1> keys{"agcount"};
+        // -d (data section) and -l (log section) of mkfs.xfs share the kind: suboptions KEY=VALUE.
+        if (what.starts_with("-l")) {
+            constexpr std::array<std::string_view, 2> log_keys{"logdev", "size"};
+            return check_kv_list(ctx, w, log_keys, false, "-l option");
+        }
+        constexpr std::array<std::string_view, 3> keys{"agcount", "su", "sw"};
         return check_kv_list(ctx, w, keys, false, "-d option");
     }
     case ArgKind::mkfs_block: {
@@ -305,6 +320,15 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
             std::size_t comma = w.text.find(',', start);
             if (comma == std::string::npos) comma = w.text.size();
             const std::string o = w.text.substr(start, comma - start);
+            if (o.starts_with("logdev=")) { // the external log device (xfs)
+                if (!o.substr(7).starts_with("/dev/")) {
+                    ctx.error(w.offset_of(start + 7), fmt::format("logdev '{}' is not a device", o.substr(7)),
+                              "e.g. logdev=/dev/pmem1");
+                    return false;
+                }
+                start = comma + 1;
+                continue;
+            }
             if (std::find(opts.begin(), opts.end(), o) == opts.end()) {
                 std::string hint = did_you_mean(o, opts);
                 ctx.error(w.offset_of(start), fmt::format("unknown mount option '{}'", o),

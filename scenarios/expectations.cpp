@@ -12,6 +12,7 @@
 
 #include "guest_api/admin.h"
 #include "guest_api/fs/fs.h"
+#include "guest_api/fs/xfs/xfs_check.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
@@ -258,15 +259,21 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
     if (n == "expect shared" || n == "expect unshared") {
         const std::string& f1 = c.args[0].text;
         const std::string& f2 = c.args[1].text;
-        std::uint64_t off = 0, len = 0;
+        // OFF LEN: the same range of both files; OFF1 OFF2 LEN: FILE1 at OFF1 against FILE2 at OFF2 (as
+        // reflink and dedupe name their ranges).
+        std::uint64_t off = 0, off2 = 0, len = 0;
         if (c.args.size() == 4) {
-            off = c.args[2].number;
+            off = off2 = c.args[2].number;
             len = c.args[3].number;
+        } else if (c.args.size() == 5) {
+            off = c.args[2].number;
+            off2 = c.args[3].number;
+            len = c.args[4].number;
         } else {
             len = std::max(file_size(kern, f1), file_size(kern, f2));
         }
         const BlockMap a = block_map(kern, f1, off, len);
-        const BlockMap b = block_map(kern, f2, off, len);
+        const BlockMap b = block_map(kern, f2, off2, len);
         if (a.err) return result(false, fmt::format("{}: {}", f1, strerror_text(a.err)));
         if (b.err) return result(false, fmt::format("{}: {}", f2, strerror_text(b.err)));
         if (n == "expect shared") {
@@ -282,8 +289,21 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
         for (std::size_t i = 0; i < b.blocks.size(); ++i)
             if (b.blocks[i] && mine.count(*b.blocks[i]))
                 return result(false, fmt::format("{} block at offset {} is shared (physical {:#x})", f2,
-                                                 off + i * k::PAGE_SIZE, *b.blocks[i]));
+                                                 off2 + i * k::PAGE_SIZE, *b.blocks[i]));
         return result(true, "no block shared");
+    }
+    if (n == "expect consistent") {
+        // xfs_repair -n on the mounted file system: forks, rmapbt, refcountbt and free space agree.
+        const std::string dir = c.args[0].text.size() > 1 && c.args[0].text.ends_with('/')
+                                    ? c.args[0].text.substr(0, c.args[0].text.size() - 1)
+                                    : c.args[0].text;
+        const auto all = k::xfs_check_mounts(kern);
+        const auto it = all.find(dir);
+        if (it == all.end()) return result(false, fmt::format("no XFS mounted on {}", dir));
+        if (!it->second.empty())
+            return result(false,
+                          fmt::format("{} problem(s); first: {}", it->second.size(), it->second.front()));
+        return result(true, "consistent");
     }
     if (n == "expect badblocks") {
         int err = 0;

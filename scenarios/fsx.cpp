@@ -165,10 +165,21 @@ struct Exec {
         return saw_eio ? EIO : 0;
     }
 
-    // Sizes, and the sharing of every page against fiemap's physical blocks.
+    // Sizes, and the sharing of every page against fiemap's physical blocks. A sharing mismatch sets
+    // repro_expect to the expectation (the oracle's belief) that fails on the kernel, an xfs_check
+    // problem to `expect consistent`.
     std::string check_layout(const Oracle& o) {
-        std::map<u64, u64> id_to_phys;
-        std::map<u64, u64> phys_to_id;
+        struct Seen {
+            u64 other = 0; // the phys (for an id) or the id (for a phys) first seen with it
+            unsigned file = 0;
+            u64 page = 0;
+        };
+        std::map<u64, Seen> id_to_phys;
+        std::map<u64, Seen> phys_to_id;
+        auto pair_expect = [&](const char* what, const Seen& first, unsigned fi, u64 p) {
+            repro_expect = fmt::format("expect {} {} {} {} {} {}", what, path_of(first.file), path_of(fi),
+                                       first.page * kPage, p * kPage, kPage);
+        };
         for (unsigned fi = 0; fi < kFiles; ++fi) {
             const OFile& f = o.files[fi];
             const k::loff_t size = k::sys_file_size(kern, t, fds[fi]);
@@ -189,16 +200,25 @@ struct Exec {
                                        phys[p] == ~u64{0} ? "a hole" : "a block",
                                        id == 0 ? "a hole" : "a block");
                 if (id == 0) continue;
-                if (const auto [it, fresh] = id_to_phys.emplace(id, phys[p]); !fresh && it->second != phys[p])
+                if (const auto [it, fresh] = id_to_phys.emplace(id, Seen{phys[p], fi, p});
+                    !fresh && it->second.other != phys[p]) {
+                    pair_expect("shared", it->second, fi, p);
                     return fmt::format("{} page {} should share block {} but is at block {}", path_of(fi), p,
-                                       it->second, phys[p]);
-                if (const auto [it, fresh] = phys_to_id.emplace(phys[p], id); !fresh && it->second != id)
+                                       it->second.other, phys[p]);
+                }
+                if (const auto [it, fresh] = phys_to_id.emplace(phys[p], Seen{id, fi, p});
+                    !fresh && it->second.other != id) {
+                    pair_expect("unshared", it->second, fi, p);
                     return fmt::format("{} page {} shares block {} where the oracle has no sharing",
                                        path_of(fi), p, phys[p]);
+                }
             }
         }
         for (const auto& [dir, problems] : k::xfs_check_mounts(kern))
-            if (!problems.empty()) return fmt::format("xfs_check {}: {}", dir, problems.front());
+            if (!problems.empty()) {
+                repro_expect = "expect consistent " + dir;
+                return fmt::format("xfs_check {}: {}", dir, problems.front());
+            }
         return {};
     }
 };
@@ -437,8 +457,21 @@ int fsx_main(const FsxOptions& options) {
                 while (done < options.ops && mismatches == 0) {
                     const Oracle before = oracle;
                     Op op = gen.next(oracle);
+                    const OpKind bug_op = options.inject_bug_kind == FsxOptions::InjectBug::layout
+                                              ? OpKind::reflink
+                                              : OpKind::pwrite;
+                    // A layout bug needs a clone that shares something: a written block in the source.
+                    auto shares = [&] {
+                        if (op.kind != OpKind::reflink) return true;
+                        const OFile& s = before.files[op.src];
+                        for (u64 p = op.soff / kPage; p < (op.soff + op.len) / kPage && p < s.ids.size(); ++p)
+                            if (s.ids[p] != 0 && !before.unwritten.contains(s.ids[p])) return true;
+                        return false;
+                    };
+                    bool check_now = false;
                     if (options.inject_bug != 0 && !injected && done + 1 >= options.inject_bug &&
-                        op.kind == OpKind::pwrite) {
+                        op.kind == bug_op && shares()) {
+                        check_now = op.kind == OpKind::reflink; // found before later writes hide it
                         op.misrecord = injected = true;
                         oracle = before;
                         (void)apply(oracle, op);
@@ -448,7 +481,7 @@ int fsx_main(const FsxOptions& options) {
                     errs.push_back(0);
                     what = step_op(ex, op, before, &ops.back(), &errs.back());
                     ++done;
-                    if (what.empty() && (done % options.check_every == 0 || done == options.ops))
+                    if (what.empty() && (done % options.check_every == 0 || done == options.ops || check_now))
                         what = ex.check_layout(oracle);
                     if (!what.empty()) {
                         ++mismatches;

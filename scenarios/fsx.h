@@ -16,7 +16,11 @@ struct FsxOptions {
     std::uint64_t seed = 1;                       // std::mt19937_64 seed
     std::optional<std::filesystem::path> out_dir; // fsx-repro.yaml goes here on a mismatch
     unsigned check_every = 25;                    // sharing check + xfs_check every this many ops
-    std::uint64_t inject_bug = 0; // test-only: the oracle mis-records the first pwrite from op N (1-based)
+    // Test-only: the oracle mis-records one op from op N (1-based): with InjectBug::data the first pwrite
+    // (its fill), with InjectBug::layout the first reflink (as a copy, no block shared).
+    enum class InjectBug { data, layout };
+    std::uint64_t inject_bug = 0;
+    InjectBug inject_bug_kind = InjectBug::data;
     std::uint64_t max_replays = 2000; // bound of the delta-debugging search
 };
 
@@ -25,6 +29,9 @@ struct FsxOptions {
 // (ddmin, the op that exposed the mismatch kept) to a 1-minimal list, each candidate replayed
 // in-process on a fresh kernel over a FunctionalMachine (timing-free, no SystemC), and written as
 // DIR/fsx-repro.yaml; the last line is then "fsx: N ops, 1 mismatch; repro: K ops in DIR/fsx-repro.yaml".
+// The repro's last step is an expectation that fails where fsx found the mismatch: `expect data` for
+// content, `expect shared` / `expect unshared` (OFF1 OFF2 LEN) for sharing, `expect consistent` for an
+// xfs_check problem.
 [[nodiscard]] int fsx_main(const FsxOptions& options);
 
 } // namespace daxsim::scenarios

@@ -142,6 +142,8 @@ bool apply(Oracle& o, const Op& op) {
         for (u64 i = 0; i < op.len / kPage; ++i) {
             const u64 id = s.ids[op.soff / kPage + i];
             f.ids[op.off / kPage + i] = o.unwritten.contains(id) ? 0 : id;
+            if (op.misrecord && op.kind == OpKind::reflink && id != 0 && !o.unwritten.contains(id))
+                f.ids[op.off / kPage + i] = o.next_id++; // the injected layout bug: a copy, not a clone
         }
         return true;
     }

@@ -55,7 +55,9 @@ struct Op {
     u64 soff = 0;
     u64 len = 0;
     unsigned fill = 0;
-    bool misrecord = false; // test-only (fsx --inject-bug): the oracle records a pwrite with fill ^ 0xff
+    // Test-only (fsx --inject-bug): the oracle records a pwrite with fill ^ 0xff, or a reflink as a copy
+    // into fresh blocks (nothing shared).
+    bool misrecord = false;
 };
 
 [[nodiscard]] std::string path_of(unsigned f);

@@ -12,9 +12,12 @@
 
 #include "guest_api/admin.h"
 #include "guest_api/fs/fs.h"
+#include "guest_api/fs/xattr.h"
+#include "guest_api/fs/xfs/xfs_mkfs.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
+#include "scenarios/units.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -241,7 +244,16 @@ void inject_poison(Session& s, const ParsedCommand& c, StepExec& ex) {
     } else {
         const std::string& path = c.option("--file")->text;
         const std::uint64_t off = c.option("--offset")->number;
-        const auto found = file_spa(kern, path, off);
+        if (c.has("--attr")) { // a block of the file's attribute fork (leaf or remote value block)
+            const auto found = k::attr_offset_to_spa(kern, path, off);
+            if (!found)
+                return ex.fail(ENXIO,
+                               fmt::format("inject poison: {} has no attribute fork block at offset {} "
+                                           "(no attributes, or all of them in the inode)",
+                                           path, off));
+            spa = *found;
+        }
+        const auto found = c.has("--attr") ? std::optional<std::uint64_t>(spa) : file_spa(kern, path, off);
         if (!found)
             return ex.fail(ENXIO,
                            fmt::format("inject poison: {} has no block at offset {} (a hole?)", path, off));
@@ -291,6 +303,102 @@ void copy_file(Session& s, const ParsedCommand& c, StepExec& ex) {
     }
 }
 
+// setfattr's value argument: "0x..." is hex bytes, anything else the text itself (the shell already
+// removed the quotes); daxsim's --size=N repeats it up to N bytes.
+std::optional<std::string> setfattr_value(const ParsedCommand& c) {
+    std::string v = c.option("--value")->text;
+    if (v.size() >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+        std::string bytes;
+        if (v.size() % 2 != 0) return std::nullopt;
+        for (std::size_t i = 2; i < v.size(); i += 2) {
+            const auto hex = [](char ch) -> int {
+                if (ch >= '0' && ch <= '9') return ch - '0';
+                if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+                if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+                return -1;
+            };
+            const int hi = hex(v[i]), lo = hex(v[i + 1]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            bytes.push_back(static_cast<char>(hi * 16 + lo));
+        }
+        v = std::move(bytes);
+    }
+    if (const Value* size = c.option("--size")) {
+        std::string out;
+        out.reserve(size->number);
+        while (!v.empty() && out.size() < size->number)
+            out.append(v, 0, std::min<std::uint64_t>(v.size(), size->number - out.size()));
+        v = std::move(out);
+    }
+    return v;
+}
+
+// strerror as the attr tools print it (libmisc's strerror_ea): ENODATA is "No such attribute".
+std::string attr_strerror(int err) {
+    return err == ENODATA ? "No such attribute" : strerror_text(err);
+}
+
+void setfattr(Session& s, const ParsedCommand& c, StepExec& ex) {
+    const std::string& path = c.args[0].text;
+    int r = 0;
+    if (c.has("--remove")) {
+        r = k::sys_removexattr(s.kernel(), ex.task(), path, c.option("--remove")->text);
+    } else {
+        std::string value;
+        if (c.has("--value")) {
+            const auto v = setfattr_value(c);
+            if (!v) return ex.fail(EINVAL, fmt::format("setfattr: {}: {}", path, strerror_text(EINVAL)));
+            value = *v;
+        }
+        const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(value.data()),
+                                               value.size());
+        r = k::sys_setxattr(s.kernel(), ex.task(), path, c.option("--name")->text, bytes, 0);
+    }
+    if (r < 0) ex.fail(-r, fmt::format("setfattr: {}: {}", path, attr_strerror(-r)));
+}
+
+// getfattr's text encoding: printable characters as they are, the rest (and '"', '\') as \ooo.
+std::string getfattr_text(const std::string& v) {
+    std::string out = "\"";
+    for (const char ch : v) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u >= 0x7f || ch == '"' || ch == '\\')
+            out += fmt::format("\\{:03o}", u);
+        else
+            out += ch;
+    }
+    return out + "\"";
+}
+
+void getfattr(Session& s, const ParsedCommand& c, StepExec& ex) {
+    const std::string& path = c.args[0].text;
+    const std::string& name = c.option("--name")->text;
+    long n = k::sys_getxattr(s.kernel(), ex.task(), path, name, {});
+    std::vector<std::byte> buf;
+    if (n >= 0) {
+        buf.resize(static_cast<std::size_t>(n));
+        n = k::sys_getxattr(s.kernel(), ex.task(), path, name, buf);
+    }
+    if (n < 0)
+        return ex.fail(static_cast<int>(-n),
+                       fmt::format("{}: {}: {}", path, name, attr_strerror(static_cast<int>(-n))));
+    const std::string value(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(n));
+    if (c.has("--only-values")) return ex.print(value);
+    std::string shown;
+    if (c.has("--encoding") && c.option("--encoding")->text == "hex") {
+        shown = "0x";
+        for (const char ch : value)
+            shown += fmt::format("{:02x}", static_cast<unsigned char>(ch));
+    } else {
+        shown = getfattr_text(value);
+    }
+    const std::string rel = path.starts_with("/") ? path.substr(1) : path;
+    if (path.starts_with("/")) ex.print("getfattr: Removing leading '/' from absolute path names");
+    ex.print(fmt::format("# file: {}", rel));
+    ex.print(fmt::format("{}={}", name, shown));
+    ex.print("");
+}
+
 void madvise_hwpoison(Session& s, const ParsedCommand& c, StepExec& ex) {
     const std::string& path = c.args[0].text;
     const std::uint64_t off = c.args[1].number;
@@ -335,7 +443,13 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
         if (auto v = kv("-m", "rmapbt")) o.rmapbt = *v == "1";
         if (auto v = kv("-d", "agcount")) o.agcount = static_cast<unsigned>(std::stoul(*v));
         if (auto v = kv("-b", "size")) o.block_size = std::stoull(*v);
-        const int r = k::mkfs_xfs(kern, c.args[0].text, o);
+        k::xfs_mkfs_geometry geo;
+        auto size_of = [](const std::string& v) { return parse_size(v).value(); }; // checked by the parser
+        if (auto v = kv("-d", "su")) geo.stripe_unit = size_of(*v);
+        if (auto v = kv("-d", "sw")) geo.stripe_width = static_cast<unsigned>(size_of(*v));
+        if (auto v = kv("-l", "logdev")) geo.logdev = *v;
+        if (auto v = kv("-l", "size")) geo.log_size = size_of(*v);
+        const int r = k::xfs_mkfs(kern, c.args[0].text, o, geo);
         if (r < 0) ex.fail(-r, fmt::format("mkfs.xfs: {}: {}", c.args[0].text, strerror_text(-r)));
         return;
     }
@@ -358,6 +472,8 @@ void run_admin_command(Session& s, const ParsedCommand& c, StepExec& ex) {
         return;
     }
     if (n == "sync") return k::sys_sync(kern);
+    if (n == "setfattr") return setfattr(s, c, ex);
+    if (n == "getfattr") return getfattr(s, c, ex);
     if (n == "sysctl") {
         const std::string& assign = c.args[0].text;
         const std::size_t eq = assign.find('=');

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "guest_api/fs/fs.h"
+#include "guest_api/fs/xattr.h"
 #include "guest_api/kernel/kernel.h"
 #include "guest_api/syscalls.h"
 #include "scenarios/session.h"
@@ -221,6 +222,19 @@ struct XfsIo {
         }
     }
 
+    // xfs_io extsize: without SIZE prints "[bytes] path"; with it sets the hint (FS_IOC_FSSETXATTR with
+    // FS_XFLAG_EXTSIZE; 0 is no hint), which XFS refuses with EINVAL once the file has extents.
+    void extsize(const ParsedCommand& c) {
+        k::fileattr fa;
+        if (const int r = k::sys_ioctl_fsgetxattr(kern(), task(), fd, &fa); r < 0)
+            return ex.fail(-r, fmt::format("xfs_io: FS_IOC_FSGETXATTR {}: {}", path, strerror_text(-r)));
+        if (c.args.empty()) return ex.print(fmt::format("[{}] {}", fa.fsx_extsize, path));
+        fa.fsx_extsize = static_cast<k::u32>(c.args[0].number);
+        fa.fsx_xflags |= k::FS_XFLAG_EXTSIZE; // as xfs_io's set_extsize, also for 0 (no hint)
+        if (const int r = k::sys_ioctl_fssetxattr(kern(), task(), fd, fa); r < 0)
+            ex.fail(-r, fmt::format("xfs_io: FS_IOC_FSSETXATTR {}: {}", path, strerror_text(-r)));
+    }
+
     void run(const ParsedCommand& c) {
         const std::string_view n = c.name();
         if (n == "pwrite")
@@ -261,6 +275,8 @@ struct XfsIo {
             dedupe(c);
         else if (n == "fiemap")
             fiemap();
+        else if (n == "extsize")
+            extsize(c);
         else
             ex.fail(ENOSYS, fmt::format("{}: not supported yet", n));
     }

@@ -29,10 +29,14 @@ int do_mount(Kernel& k, const std::string& dev_path, const std::string& dir, con
     k.cpu_work(k.config().cost.syscall_ns);
     bool dax = false;
     bool ro = false;
+    std::string logdev_path;
     std::stringstream opts(options);
     for (std::string opt; std::getline(opts, opt, ',');) {
         if (opt.empty() || opt == "rw" || opt == "defaults") continue;
-        if (opt == "dax" || opt == "dax=always") dax = true;
+        if (opt.starts_with("logdev="))
+            logdev_path = opt.substr(7);
+        else if (opt == "dax" || opt == "dax=always")
+            dax = true;
         else if (opt == "dax=never" || opt == "dax=inode") dax = false;
         else if (opt == "ro") ro = true;
         else return -EINVAL;   // xfs: "unknown mount option"
@@ -45,7 +49,16 @@ int do_mount(Kernel& k, const std::string& dev_path, const std::string& dir, con
     if (node == k.dev_nodes().end()) return -ENOENT;
     if (!node->second.bdev) return -EINVAL;   // not a block device (mount says ENOTBLK)
     if (k.vfs().find_mount(mdir)) return -EBUSY;
-    return xfs_fs_mount(k, *node->second.bdev, mdir, dax, ro);
+    block_device* logdev = nullptr;
+    if (!logdev_path.empty()) {
+        // xfs_blkdev_get: the log device is opened by path, exclusively, with the fs as holder.
+        if (!logdev_path.starts_with(prefix)) return -ENOENT;
+        const auto lnode = k.dev_nodes().find(logdev_path.substr(prefix.size()));
+        if (lnode == k.dev_nodes().end()) return -ENOENT;
+        if (!lnode->second.bdev) return -ENOTBLK;
+        logdev = lnode->second.bdev;
+    }
+    return xfs_fs_mount(k, *node->second.bdev, mdir, dax, ro, logdev);
 }
 
 int do_umount(Kernel& k, const std::string& dir) {
@@ -89,6 +102,10 @@ std::optional<u64> fs_metadata_spa(Kernel& k, const std::string& dir, const std:
     if (!xfs_meta_kind_from_name(kind, &mk)) return std::nullopt;
     xfs_fsblock_t fsb = 0;
     u64 off = 0;
+    if (mk == xfs_meta_kind::log && mp.m_logdev_dax) { // external log: its first block on the log device
+        if (ag >= mp.sb().sb_agcount) return std::nullopt;
+        return dax_offset_to_spa(k, mp.m_logdev_dax, mp.m_logdev_part_off);
+    }
     if (!xfs_meta_location(mp.sb(), mk, ag, &fsb, &off)) return std::nullopt;
     return dax_offset_to_spa(k, mp.s_daxdev, xfs_fsb_to_bdev_bytes(mp.sb(), fsb) + off + mp.s_dax_part_off);
 }

@@ -6,9 +6,11 @@
 // it); only absolute paths.
 #pragma once
 
+#include <cstddef>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ class Kernel;
 struct fiemap_extent;
 struct xfs_disk;
 struct vfs_super;
+struct fileattr;
 
 // remap_file_range flags (include/linux/fs.h)
 inline constexpr unsigned REMAP_FILE_DEDUP = 1u << 0;
@@ -50,6 +53,23 @@ struct super_operations {
     virtual void reap_orphans(Kernel& k, vfs_super& sb) const = 0;
     // Byte offset in the file -> byte offset in the dax device; nullopt for a hole.
     [[nodiscard]] virtual std::optional<u64> file_offset_to_dax(Kernel& k, inode& ino, u64 offset) const = 0;
+    // xattr_handler get/set (name with its namespace prefix, "user.foo"); value nullopt removes. 0 or -errno.
+    virtual int setxattr(Kernel& /*k*/, inode& /*ino*/, const std::string& /*name*/,
+                         std::optional<std::span<const std::byte>> /*value*/, int /*flags*/) const {
+        return -EOPNOTSUPP;
+    }
+    virtual int getxattr(Kernel& /*k*/, inode& /*ino*/, const std::string& /*name*/,
+                         std::string* /*value*/) const {
+        return -EOPNOTSUPP;
+    }
+    // Byte offset in the attribute fork -> byte offset in the dax device; nullopt where it has no block.
+    [[nodiscard]] virtual std::optional<u64> attr_offset_to_dax(Kernel& /*k*/, inode& /*ino*/,
+                                                                u64 /*offset*/) const {
+        return std::nullopt;
+    }
+    // inode_operations::fileattr_get / fileattr_set (FS_IOC_FSGETXATTR / FS_IOC_FSSETXATTR).
+    virtual int fileattr_get(Kernel& /*k*/, inode& /*ino*/, fileattr* /*fa*/) const { return -ENOTTY; }
+    virtual int fileattr_set(Kernel& /*k*/, inode& /*ino*/, const fileattr& /*fa*/) const { return -ENOTTY; }
 };
 
 // A mounted file system's super block as the VFS holds it.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "guest_api/fs/vfs.h"
+#include "guest_api/fs/xattr.h"
 #include "guest_api/fs/xfs/xfs_check.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "tests/guest_api/xfs_fixture.h"
@@ -144,4 +145,27 @@ TEST_CASE("xfs_check reports a wrong reference count and a block both free and i
                                             r.rm_startblock)));
     CHECK(has_problem(problems,
                       fmt::format("block ({}/{}) len 1 is both free and in use", agno, r.rm_startblock)));
+}
+
+TEST_CASE("xfs_check accounts attr fork blocks and reports a missing attr fork reverse mapping") {
+    XfsFixture f;
+    REQUIRE(f.open("a") >= 0);
+    const std::string value(9000, 'v');
+    REQUIRE(sys_setxattr(f.k, f.t, "/mnt/pmem/a", "user.big",
+                         std::span(reinterpret_cast<const std::byte*>(value.data()), value.size()), 0) == 0);
+    xfs_disk& d = image(f);
+    CHECK(joined(xfs_check_disk(d)).empty());
+    // The leaf block's record: attr fork block 0 of the inode, with XFS_RMAP_ATTR_FORK.
+    const u64 ino = ino_of(f, "a");
+    xfs_agnumber_t agno = 0;
+    const xfs_rmap_irec* r = rmap_of(d, ino, &agno);
+    REQUIRE(r != nullptr);
+    CHECK((r->rm_flags & XFS_RMAP_ATTR_FORK) != 0);
+    const xfs_rmap_irec copy = *r;
+    d.ags[agno].rmap.erase(xfs_rmap_key{copy.rm_startblock, copy.rm_owner, copy.rm_offset, copy.rm_flags});
+    const auto problems = xfs_check_disk(d);
+    CHECK(has_problem(problems,
+                      fmt::format("Missing reverse-mapping record for ({}/{}) len {} owner {} attr off 0",
+                                  agno, copy.rm_startblock, copy.rm_blockcount, ino)));
+    CHECK(has_problem(problems, "is neither free nor in use"));
 }

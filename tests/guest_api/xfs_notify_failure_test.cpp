@@ -3,6 +3,8 @@
 #include "guest_api/block/blkdev.h"
 #include "guest_api/drivers/dax/dax.h"
 #include "guest_api/fs/vfs.h"
+#include "guest_api/fs/xfs/xfs_check.h"
+#include "guest_api/fs/xfs/xfs_mkfs.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/mm/memory_failure.h"
 #include "tests/guest_api/xfs_fixture.h"
@@ -133,4 +135,110 @@ TEST_CASE("a file with more extents than its inode holds gets a bmbt block whose
     for (int i = 0; i < 30; ++i) REQUIRE(g.pwrite_fill(b, std::byte{7}, i * 8192, 4096) == 4096);
     REQUIRE(sys_fallocate(g.k, g.t, b, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 20 * 8192) == 0);
     CHECK(XFS_I(*g.t->files.at(b)->f_inode).i_bmbt_blocks.empty());
+}
+
+namespace {
+
+// A data namespace (pmem0, 3 GiB) and a log namespace (pmem1, 1.5 GiB), XFS made with -l logdev=/dev/pmem1.
+struct ExternalLogFixture {
+    ExternalLogFixture()
+        : machine(small_platform()),
+          k(KernelConfig{}, machine.nfit(), machine.firmware(), machine.ports(), tracer) {
+        REQUIRE(k.boot() == 0);
+        NamespaceSpec data;
+        data.size = 3ull << 30;
+        REQUIRE(ndctl_create_namespace(k, data, &data_ns) == 0);
+        NamespaceSpec log;
+        log.size = 1536ull << 20;
+        REQUIRE(ndctl_create_namespace(k, log, &log_ns) == 0);
+        xfs_mkfs_geometry geo;
+        geo.logdev = "/dev/" + log_ns.blockdev;
+        REQUIRE(xfs_mkfs(k, "/dev/" + data_ns.blockdev, MkfsOptions{}, geo) == 0);
+        t = sys_spawn(k, "xfs_io");
+    }
+    block_device& bdev(const NamespaceInfo& ns) { return *k.dev_nodes().at(ns.blockdev).bdev; }
+    [[nodiscard]] bool dmesg_has(const std::string& text) {
+        for (const auto& l : k.dmesg().lines())
+            if (l.text == text) return true;
+        return false;
+    }
+
+    daxsim::NullTracer tracer;
+    daxsim::platform::FunctionalMachine machine;
+    Kernel k;
+    NamespaceInfo data_ns;
+    NamespaceInfo log_ns;
+    task_struct* t = nullptr;
+};
+
+} // namespace
+
+TEST_CASE("a filesystem made with an external log has no log on the data device and refuses a mount without "
+          "logdev") {
+    ExternalLogFixture f;
+    const xfs_disk& d = *f.k.vfs().xfs_image(f.data_ns.blockdev);
+    CHECK(d.sb.sb_logstart == 0);
+    for (const auto& ag : d.ags)
+        for (const auto& [key, r] : ag.rmap)
+            CHECK(r.rm_owner != XFS_RMAP_OWN_LOG);
+    CHECK(do_mount(f.k, "/dev/" + f.data_ns.blockdev, "/mnt/pmem", "dax") == -EINVAL);
+    CHECK(f.dmesg_has(
+        "XFS (pmem0): filesystem is marked as having an external log; specify logdev on the mount "
+        "command line."));
+    CHECK(f.dmesg_has("XFS (pmem0): SB validate failed with error -22."));
+    CHECK(f.bdev(f.data_ns).bd_holder == nullptr);
+    CHECK(do_mount(f.k, "/dev/" + f.data_ns.blockdev, "/mnt/pmem", "dax,logdev=/dev/" + f.log_ns.blockdev) ==
+          0);
+    CHECK(xfs_check_disk(d).empty());
+    // The log device is held by the file system, as is its dax_device (fs_holder_ops, xfs_alloc_buftarg).
+    CHECK(f.bdev(f.log_ns).bd_holder != nullptr);
+    CHECK(f.bdev(f.log_ns).dax_dev->holder_data == f.bdev(f.data_ns).dax_dev->holder_data);
+    CHECK(do_umount(f.k, "/mnt/pmem") == 0);
+    CHECK(f.bdev(f.log_ns).bd_holder == nullptr);
+    CHECK(f.bdev(f.log_ns).dax_dev->holder_data == nullptr);
+}
+
+TEST_CASE("notify_failure on the external log device shuts the filesystem down as ondisk log corrupt") {
+    ExternalLogFixture f;
+    REQUIRE(do_mount(f.k, "/dev/" + f.data_ns.blockdev, "/mnt/pmem",
+                     "dax,logdev=/dev/" + f.log_ns.blockdev) == 0);
+    block_device& log = f.bdev(f.log_ns);
+    CHECK(dax_holder_notify_failure(f.k, log.dax_dev, log.dax_offset + 4096, 4096, MF_ACTION_REQUIRED) ==
+          -EFSCORRUPTED);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+    CHECK(f.dmesg_has("XFS (pmem0): ondisk log corrupt, shutting down fs!"));
+    CHECK(f.dmesg_has("XFS (pmem0): Corruption of on-disk metadata (0x10) detected at xfs_dax_notify_failure "
+                      "(fs/xfs/xfs_notify_failure.c).  Shutting down filesystem."));
+    // A pre-remove of the log device is left to the data device's holder (no shutdown here).
+    ExternalLogFixture g;
+    REQUIRE(do_mount(g.k, "/dev/" + g.data_ns.blockdev, "/mnt/pmem",
+                     "dax,logdev=/dev/" + g.log_ns.blockdev) == 0);
+    CHECK(dax_holder_notify_failure(g.k, g.bdev(g.log_ns).dax_dev, 0, ~u64{0}, MF_MEM_PRE_REMOVE) == 0);
+    CHECK_FALSE(fs_is_shutdown(g.k, "/mnt/pmem"));
+}
+
+TEST_CASE("notify_failure on a data block with an external log still kills the mapping task") {
+    ExternalLogFixture f;
+    REQUIRE(do_mount(f.k, "/dev/" + f.data_ns.blockdev, "/mnt/pmem",
+                     "dax,logdev=/dev/" + f.log_ns.blockdev) == 0);
+    const int fd = sys_open(f.k, f.t, "/mnt/pmem/a", O_RDWR | O_CREAT);
+    REQUIRE(fd >= 0);
+    const std::vector<std::byte> buf(8192, std::byte{1});
+    REQUIRE(sys_pwrite(f.k, f.t, fd, buf, 0) == 8192);
+    task_struct* p = sys_spawn(f.k, "p");
+    REQUIRE(sys_prctl(f.k, p, PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY) == 0);
+    const int pfd = sys_open(f.k, p, "/mnt/pmem/a", O_RDWR);
+    const long m = sys_mmap(f.k, p, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0);
+    REQUIRE(m > 0);
+    std::vector<std::byte> one(1);
+    REQUIRE(user_load(f.k, p, static_cast<u64>(m), one) == 0);
+    f.k.set_current(f.t);
+    std::vector<fiemap_extent> ext;
+    REQUIRE(sys_ioctl_fiemap(f.k, f.t, fd, &ext) == 0);
+    block_device& data = f.bdev(f.data_ns);
+    CHECK(dax_holder_notify_failure(f.k, data.dax_dev, data.dax_offset + ext.at(0).fe_physical, 4096,
+                                    MF_ACTION_REQUIRED) == 0);
+    CHECK_FALSE(fs_is_shutdown(f.k, "/mnt/pmem"));
+    REQUIRE(p->signals.size() == 1);
+    CHECK(p->signals[0].si_code == BUS_MCEERR_AO);
 }

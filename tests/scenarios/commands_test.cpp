@@ -186,3 +186,46 @@ TEST_CASE("several errors in one file are all reported") {
     CHECK(p.errors[1].where.line == 3);
     CHECK(p.errors[1].message == "'umount' is missing DIR");
 }
+
+TEST_CASE("setfattr and getfattr parse as the attr tools spell them") {
+    const ParsedCommand set = only_command("setfattr -n user.blob -v abc --size=8k /dev/pmem0");
+    CHECK(set.option("--name")->text == "user.blob");
+    CHECK(set.option("--value")->text == "abc");
+    CHECK(set.option("--size")->number == 8192);
+    const ParsedCommand rm = only_command("setfattr -x user.blob /dev/pmem0");
+    CHECK(rm.option("--remove")->text == "user.blob");
+    const ParsedCommand get = only_command("getfattr -n user.blob -e hex /dev/pmem0");
+    CHECK(get.option("--encoding")->text == "hex");
+    CHECK(only_error("setfattr -x user.a -v 1 /dev/pmem0").message == "setfattr -x takes no value");
+    CHECK(only_error("setfattr -v 1 /dev/pmem0").message ==
+          "setfattr needs exactly one of -n NAME and -x NAME");
+    CHECK(only_error("getfattr /dev/pmem0").message ==
+          "getfattr needs -n NAME (daxsim does not dump every attribute)");
+}
+
+TEST_CASE("mkfs.xfs takes an external log and a stripe unit and mount takes logdev") {
+    const ParsedCommand mkfs =
+        only_command("mkfs.xfs -f -d su=2m,sw=1 -l logdev=/dev/pmem1,size=64m /dev/pmem0");
+    CHECK(mkfs.option("-l")->text == "logdev=/dev/pmem1,size=64m");
+    CHECK(mkfs.option("-d")->text == "su=2m,sw=1");
+    CHECK(only_error("mkfs.xfs -l logdev=pmem1 /dev/pmem0").hint ==
+          "the log device is a block device, e.g. logdev=/dev/pmem1");
+    CHECK(only_error("mkfs.xfs -l agcount=2 /dev/pmem0").message == "unknown -l option 'agcount'");
+    // The options parse; the one diagnostic is the step order's (no mkfs.xfs before the mount).
+    CHECK(only_error("mount -o dax,logdev=/dev/pmem1 /dev/pmem0 /mnt/pmem").message ==
+          "mount of /dev/pmem0 before any mkfs.xfs on it");
+    CHECK(only_error("mount -o dax,logdev=pmem1 /dev/pmem0 /mnt/pmem").message ==
+          "logdev 'pmem1' is not a device");
+}
+
+TEST_CASE("expect shared takes the same range or two offsets and a length") {
+    const ParsedCommand same = only_command("expect shared /dev/a /dev/b 0 4k");
+    CHECK(same.args.size() == 4);
+    const ParsedCommand two = only_command("expect unshared /dev/a /dev/b 0 8k 4k");
+    CHECK(two.args.size() == 5);
+    CHECK(two.args[3].number == 8192);
+    CHECK(only_error("expect shared /dev/a /dev/b 0").message ==
+          "'expect shared' takes OFF LEN or OFF1 OFF2 LEN after the files");
+    CHECK(only_error("expect consistent /mnt/pmem").message ==
+          "/mnt/pmem is not under a mounted file system");
+}

@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "scenarios/fsx.h"
 #include "tests/scenarios/daxsim_process.h"
 
 using daxsim_test::run_daxsim;
@@ -63,4 +64,26 @@ TEST_CASE("bench failure smoke run prints rows of the documented JSON shape") {
     CHECK(row.at("owners").template get<int>() == 4);
     CHECK(row.at("host_us_per_event").template get<double>() > 0.0);
     CHECK(row.at("sim_ns_per_layer").at("xfs_rmap").template get<long>() > 0);
+}
+
+// The oracle records one reflink as a copy (a layout bug, not a data one): the kernel shares the blocks
+// where the oracle has none shared, so the repro must end with an `expect unshared` that fails on it.
+TEST_CASE("fsx ends a layout mismatch repro with a sharing expectation that daxsim run fails") {
+    const auto dir = daxsim_test::scratch_dir("fsx-layout");
+    daxsim::scenarios::FsxOptions o;
+    o.ops = 400;
+    o.seed = 1;
+    o.inject_bug = 1;
+    o.inject_bug_kind = daxsim::scenarios::FsxOptions::InjectBug::layout;
+    o.out_dir = dir;
+    CHECK(daxsim::scenarios::fsx_main(o) == 1);
+    const auto yaml = daxsim_test::slurp(dir / "fsx-repro.yaml");
+    INFO(yaml);
+    std::smatch m;
+    REQUIRE(std::regex_search(yaml, m, std::regex(R"(- '(expect [a-z]+ [^']*)'\n$)")));
+    CHECK(m[1].str().starts_with("expect unshared /mnt/pmem/f"));
+    const auto run = run_daxsim("run '" + (dir / "fsx-repro.yaml").string() + "'");
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(run.output.find("is shared") != std::string::npos);
 }

@@ -169,14 +169,30 @@ void xfs_bunmapi(xfs_mount& mp, xfs_inode& ip, xfs_fileoff_t off, u64 len) {
 int xfs_bmapi_write(xfs_mount& mp, xfs_inode& ip, xfs_fileoff_t off, u64 len, bool unwritten, xfs_bmbt_irec* out) {
     const xfs_sb& sb = mp.sb();
     xfs_alloc_arg args;
+    auto left = ip.i_df.lower_bound(off); // the extent after the hole; std::prev(left) the one before
+    // Extent size hint (xfs_bmap_extsize_align): the request grows to whole multiples of the hint,
+    // within the hole around it, so that a small write allocates a whole hint-sized extent.
+    if (ip.i_extsize > 1) {
+        const xfs_fileoff_t hole_start = left == ip.i_df.begin() ? 0 : std::prev(left)->second.end();
+        const xfs_fileoff_t hole_end = left == ip.i_df.end() ? ~u64{0} : left->first;
+        const xfs_fileoff_t aoff = std::max<xfs_fileoff_t>(off / ip.i_extsize * ip.i_extsize, hole_start);
+        const xfs_fileoff_t aend =
+            std::min<xfs_fileoff_t>((off + len + ip.i_extsize - 1) / ip.i_extsize * ip.i_extsize, hole_end);
+        len = aend - aoff;
+        off = aoff;
+    }
     // Goal: right after the previous extent of the file, else the inode's own AG block (xfs_bmap_adjacent).
     args.goal = XFS_INO_TO_FSB(sb, ip.i_ino);
-    auto left = ip.i_df.lower_bound(off);
+    bool contiguous = false;
     if (left != ip.i_df.begin()) {
         const xfs_bmbt_irec& l = std::prev(left)->second;
         args.goal = l.br_startblock + l.br_blockcount + (off - l.end());
+        contiguous = l.end() == off;
         if (XFS_FSB_TO_AGBNO(sb, args.goal) >= sb.sb_agblocks) args.goal = l.br_startblock + l.br_blockcount;
     }
+    // Stripe alignment (mkfs -d su=): a new extent that does not continue the previous one starts on a
+    // stripe unit boundary when its file offset is one (xfs_bmap_btalloc's stripe_align).
+    if (sb.sb_unit > 1 && !contiguous && off % sb.sb_unit == 0) args.alignment = sb.sb_unit;
     args.maxlen = static_cast<xfs_extlen_t>(std::min<u64>(len, sb.sb_agblocks));
     args.minlen = 1;
     if (len >= XFS_PMD_BLOCKS && off % XFS_PMD_BLOCKS == 0) {

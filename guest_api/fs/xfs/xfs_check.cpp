@@ -115,7 +115,7 @@ void add_static(const xfs_disk& d, xfs_agnumber_t agno, ag_expect& e) {
     if (sb.has_rmapbt) add(XFS_RMAP_BLOCK, 1, XFS_RMAP_OWN_AG);
     if (sb.has_reflink) add(XFS_REFC_BLOCK, 1, XFS_RMAP_OWN_REFC);
     add(XFS_AGFL_RESERVE_START, XFS_AGFL_RESERVE_BLOCKS, XFS_RMAP_OWN_AG);
-    if (XFS_FSB_TO_AGNO(sb, sb.sb_logstart) == agno)
+    if (sb.sb_logstart != 0 && XFS_FSB_TO_AGNO(sb, sb.sb_logstart) == agno) // 0: external log
         add(XFS_FSB_TO_AGBNO(sb, sb.sb_logstart), sb.sb_logblocks, XFS_RMAP_OWN_LOG);
 }
 
@@ -183,6 +183,28 @@ void check_forks(const xfs_disk& d, std::vector<ag_expect>& ags, std::vector<std
                 ags[agno].data.push_back({agbno, len, 0});
             });
         }
+        // Attribute fork blocks (leaf and remote value blocks): the inode owns them with the attr flag.
+        xfs_fileoff_t prev_aend = 0;
+        for (const auto& [off, irec] : ip->i_af) {
+            if (irec.is_hole() || irec.br_blockcount == 0) continue;
+            if (irec.br_startoff < prev_aend)
+                problems.push_back(
+                    fmt::format("inode {} attr fork extent at offset {} overlaps the previous one", ino,
+                                irec.br_startoff));
+            prev_aend = irec.end();
+            for_each_piece(sb, irec, [&](xfs_agnumber_t agno, xfs_agblock_t agbno, u64 len, xfs_fileoff_t o) {
+                if (agno >= ags.size() || agbno + len > d.ags[agno].pag_blocks) {
+                    problems.push_back(fmt::format(
+                        "inode {} has a bad attr fork extent ({}/{}) len {} past the end of its AG", ino,
+                        agno, agbno, len));
+                    return;
+                }
+                ags[agno].rmaps.push_back({agbno, len, ino, o, XFS_RMAP_ATTR_FORK});
+            });
+        }
+        if ((ip->i_aformat == xfs_attr_format::leaf) != !ip->i_af.empty())
+            problems.push_back(fmt::format("inode {} attr fork format disagrees with its {} blocks", ino,
+                                           ip->i_af.empty() ? "missing" : "extra"));
         for (const xfs_fsblock_t bno : ip->i_bmbt_blocks) {
             const xfs_agnumber_t agno = XFS_FSB_TO_AGNO(sb, bno);
             if (agno < ags.size())

@@ -3,8 +3,9 @@
 // forks, the reverse-mapping btree, the reference-count btree and the free-space btree disagree.
 //
 // What it checks, per AG:
-//  - every data and CoW fork extent has an rmap record with its owner, file offset and length, and every
-//    rmap record has an owner that exists (an inode fork extent or the static metadata mkfs laid out);
+//  - every data, attr and CoW fork extent has an rmap record with its owner, file offset and length,
+//    and every rmap record has an owner that exists (an inode fork extent or the static metadata mkfs
+//    laid out);
 //  - the refcountbt holds exactly the blocks that two or more data fork mappings share, with their
 //    count, and the CoW staging extents of the CoW forks;
 //  - free space and used space do not overlap and together cover the AG.

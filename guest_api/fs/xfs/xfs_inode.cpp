@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "guest_api/fs/xfs/xfs_alloc.h"
+#include "guest_api/fs/xfs/xfs_attr.h"
 #include "guest_api/fs/xfs/xfs_bmap.h"
 #include "guest_api/fs/xfs/xfs_file.h"
 #include "guest_api/fs/xfs/xfs_reflink.h"
@@ -89,6 +90,7 @@ void xfs_trans_log_inode(xfs_mount& mp, xfs_inode& ip) {
 void xfs_inactive(xfs_mount& mp, xfs_inode& ip) {
     xfs_reflink_cancel_cow_range(mp, ip, 0, ~u64{0} >> 1);
     xfs_bunmapi(mp, ip, 0, ~u64{0} >> 1);
+    xfs_attr_inactive(mp, ip);
     write_core(mp, ip, false);
     xfs_disk& d = *mp.m_disk;
     d.free_inodes.insert(ip.i_ino);

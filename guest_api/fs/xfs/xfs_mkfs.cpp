@@ -14,6 +14,7 @@
 #include "guest_api/block/blkdev.h"
 #include "guest_api/fs/vfs.h"
 #include "guest_api/fs/xfs/xfs_alloc.h"
+#include "guest_api/fs/xfs/xfs_mkfs.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
 #include "guest_api/fs/xfs/xfs_rmap.h"
 #include "guest_api/kernel/kernel.h"
@@ -68,14 +69,33 @@ void write_headers(xfs_mount& mp, xfs_agnumber_t agno) {
 } // namespace
 
 int mkfs_xfs(Kernel& k, const std::string& dev_path, const MkfsOptions& opts) {
+    return xfs_mkfs(k, dev_path, opts, {});
+}
+
+int xfs_mkfs(Kernel& k, const std::string& dev_path, const MkfsOptions& opts, const xfs_mkfs_geometry& geo) {
     const std::string prefix = "/dev/";
-    const std::string name = dev_path.starts_with(prefix) ? dev_path.substr(prefix.size()) : dev_path;
-    const auto node = k.dev_nodes().find(name);
-    if (node == k.dev_nodes().end() || !node->second.bdev) return -ENOENT;
-    block_device& bdev = *node->second.bdev;
+    auto find_bdev = [&](const std::string& path) -> block_device* {
+        const std::string name = path.starts_with(prefix) ? path.substr(prefix.size()) : path;
+        const auto node = k.dev_nodes().find(name);
+        return node == k.dev_nodes().end() ? nullptr : node->second.bdev;
+    };
+    block_device* data_bdev = find_bdev(dev_path);
+    if (!data_bdev) return -ENOENT;
+    block_device& bdev = *data_bdev;
     if (bdev.bd_holder) return -EBUSY;   // mounted, or a device-mapper target
     if (bdev.read_only) return -EROFS;
     if (opts.block_size != 4096 || opts.agcount == 0) return -EINVAL;
+    // -d su=,sw=: su a multiple of the block size, sw only with su (xfsprogs' calc_stripe_factors).
+    if ((geo.stripe_width != 0 && geo.stripe_unit == 0) || geo.stripe_unit % opts.block_size != 0)
+        return -EINVAL;
+    block_device* logdev = nullptr;
+    if (!geo.logdev.empty()) {
+        logdev = find_bdev(geo.logdev);
+        if (!logdev) return -ENOENT;
+        if (logdev == &bdev) return -EINVAL;
+        if (logdev->bd_holder) return -EBUSY;
+        if (logdev->read_only) return -EROFS;
+    }
     if (k.vfs().xfs_image(bdev.name) && !opts.force) return -EEXIST;   // "appears to contain an existing filesystem"
 
     auto disk = std::make_unique<xfs_disk>();
@@ -99,6 +119,20 @@ int mkfs_xfs(Kernel& k, const std::string& dev_path, const MkfsOptions& opts) {
     // simplified).
     sb.sb_logblocks = static_cast<xfs_extlen_t>(std::min<u64>(
         std::clamp<u64>(sb.sb_dblocks / 2048, XFS_MIN_LOG_BLOCKS_DFL, XFS_MAX_LOG_BLOCKS_DFL), sb.sb_agblocks / 2));
+    if (logdev) {
+        // An external log takes the whole log device unless -l size= says less (at most 1 GiB here).
+        const u64 dev_blocks = logdev->size_bytes() / sb.sb_blocksize;
+        const u64 want =
+            geo.log_size ? geo.log_size / sb.sb_blocksize : std::min(dev_blocks, XFS_MAX_LOG_BLOCKS_DFL);
+        if (want > dev_blocks || want < 512) return -EINVAL; // XFS_MIN_LOG_BLOCKS
+        sb.sb_logblocks = static_cast<xfs_extlen_t>(want);
+    } else if (geo.log_size) {
+        sb.sb_logblocks =
+            static_cast<xfs_extlen_t>(std::min<u64>(geo.log_size / sb.sb_blocksize, sb.sb_agblocks / 2));
+        if (sb.sb_logblocks < 512) return -EINVAL;
+    }
+    sb.sb_unit = static_cast<xfs_extlen_t>(geo.stripe_unit / sb.sb_blocksize);
+    sb.sb_width = sb.sb_unit * std::max(1u, geo.stripe_width);
     unsigned generation = 0;
     if (const xfs_disk* old = k.vfs().xfs_image(bdev.name)) generation = static_cast<unsigned>(old->ags.size()) + 1;
     sb.uuid = make_uuid(bdev.name, generation);
@@ -144,15 +178,23 @@ int mkfs_xfs(Kernel& k, const std::string& dev_path, const MkfsOptions& opts) {
         const xfs_ino_t ino = sb.sb_rootino + i;
         xfs_meta_write(k, bdev, sb, XFS_INO_TO_FSB(sb, ino), (ino & 7) * sb.sb_inodesize, core);
     }
-    // Internal log in the middle AG (AG 0 when there is one).
-    const xfs_agnumber_t log_ag = sb.sb_agcount / 2;
-    const xfs_agblock_t log_agbno = (mp.pag(log_ag).pag_blocks - sb.sb_logblocks) / 2 / 8 * 8;
-    reserve(mp, log_ag, log_agbno, sb.sb_logblocks, XFS_RMAP_OWN_LOG);
-    sb.sb_logstart = XFS_AGB_TO_FSB(sb, log_ag, log_agbno);
     std::array<std::byte, 8> rec{};
     put_be(rec.data(), XLOG_HEADER_MAGIC_NUM, 4);
     put_be(rec.data() + 4, 1, 4);   // cycle 1: a clean, empty log
-    xfs_meta_write(k, bdev, sb, sb.sb_logstart, 0, rec);
+    if (logdev) {
+        // External log: sb_logstart 0, the log's first record at the start of the log device, and no
+        // XFS_RMAP_OWN_LOG record on the data device.
+        sb.sb_logstart = 0;
+        disk->logdev_name = logdev->name;
+        xfs_meta_write(k, *logdev, sb, 0, 0, rec);
+    } else {
+        // Internal log in the middle AG (AG 0 when there is one).
+        const xfs_agnumber_t log_ag = sb.sb_agcount / 2;
+        const xfs_agblock_t log_agbno = (mp.pag(log_ag).pag_blocks - sb.sb_logblocks) / 2 / 8 * 8;
+        reserve(mp, log_ag, log_agbno, sb.sb_logblocks, XFS_RMAP_OWN_LOG);
+        sb.sb_logstart = XFS_AGB_TO_FSB(sb, log_ag, log_agbno);
+        xfs_meta_write(k, bdev, sb, sb.sb_logstart, 0, rec);
+    }
     pmem_wmb(k);
     k.vfs().set_xfs_image(bdev.name, std::move(disk));
     return 0;

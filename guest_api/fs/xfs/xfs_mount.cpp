@@ -100,6 +100,7 @@ bool xfs_meta_location(const xfs_sb& sb, xfs_meta_kind kind, xfs_agnumber_t agno
         *fsb = XFS_INO_TO_FSB(sb, sb.sb_rootino);
         return true;
     case xfs_meta_kind::log:     // the internal log lives in one AG, whatever AG was asked
+        if (sb.sb_logstart == 0) return false; // external log: not on the data device
         *fsb = sb.sb_logstart;
         return true;
     }
@@ -111,6 +112,9 @@ void xfs_printk_level(xfs_mount& mp, LogLevel level, const std::string& text) {
     mp.k().printk(level, fmt::format("XFS ({}): {}", mp.s_id, text));
 }
 void xfs_alert(xfs_mount& mp, const std::string& text) { xfs_printk_level(mp, LogLevel::alert, text); }
+void xfs_err(xfs_mount& mp, const std::string& text) {
+    xfs_printk_level(mp, LogLevel::err, text);
+}
 void xfs_warn(xfs_mount& mp, const std::string& text) { xfs_printk_level(mp, LogLevel::warning, text); }
 void xfs_info(xfs_mount& mp, const std::string& text) { xfs_printk_level(mp, LogLevel::info, text); }
 void xfs_notice(xfs_mount& mp, const std::string& text) { xfs_printk_level(mp, LogLevel::notice, text); }

@@ -36,8 +36,10 @@ struct xfs_sb {
     unsigned sb_agblklog = 0;      // log2(sb_agblocks) rounded up: the AG field of an xfs_fsblock_t
     unsigned sb_inodesize = 512;
     unsigned sb_inopblog = 3;      // log2(inodes per block)
-    xfs_fsblock_t sb_logstart = 0; // internal log
+    xfs_fsblock_t sb_logstart = 0; // internal log; 0: the log is on an external device (mkfs -l logdev=)
     xfs_extlen_t sb_logblocks = 0;
+    xfs_extlen_t sb_unit = 0;  // stripe unit in blocks (mkfs -d su=), 0: none
+    xfs_extlen_t sb_width = 0; // stripe width in blocks (su * sw)
     xfs_ino_t sb_rootino = 0;
     bool has_reflink = false;
     bool has_rmapbt = false;
@@ -77,6 +79,20 @@ struct xfs_perag {
 
 struct xfs_mount;
 
+// One extended attribute of an inode (an entry of the shortform area or of the attr leaf block).
+// XFS keeps the name without its namespace prefix and the namespace in the entry's flags; daxsim keys
+// the map by the full name ("user.foo").
+struct xfs_attr_ent {
+    std::string value;           // the value as the buffer cache holds it (local entries)
+    bool remote = false;         // value in remote blocks of the attr fork (too big for the leaf)
+    xfs_fileoff_t rmt_blkno = 0; // first attr fork block of the remote value
+    u32 rmt_blkcnt = 0;
+};
+
+// Attribute fork formats (di_aformat): none, in the inode (XFS_DINODE_FMT_LOCAL, "shortform"), or a
+// leaf block at attr fork block 0 (XFS_DINODE_FMT_EXTENTS).
+enum class xfs_attr_format { none, local, leaf };
+
 // The in-core inode (struct xfs_inode): the VFS inode plus the data fork and the CoW fork.
 struct xfs_inode : inode {
     std::map<xfs_fileoff_t, xfs_bmbt_irec> i_df;     // data fork by br_startoff
@@ -84,6 +100,12 @@ struct xfs_inode : inode {
     // Leaf blocks of the data fork's bmap btree: empty while the extents fit in the inode's literal area
     // (XFS_DINODE_FMT_EXTENTS); owned by the inode in the rmapbt with XFS_RMAP_BMBT_BLOCK.
     std::vector<xfs_fsblock_t> i_bmbt_blocks;
+    // Attribute fork: the attributes, the fork's format, and its block mappings (leaf block at 0, remote
+    // value blocks after it), owned in the rmapbt by the inode with XFS_RMAP_ATTR_FORK.
+    std::map<std::string, xfs_attr_ent> i_attrs;
+    xfs_attr_format i_aformat = xfs_attr_format::none;
+    std::map<xfs_fileoff_t, xfs_bmbt_irec> i_af;
+    xfs_extlen_t i_extsize = 0; // extent size hint in blocks (XFS_DIFLAG_EXTSIZE), 0: none
     unsigned i_nlink = 1;
     xfs_mount* i_mount = nullptr;
 };
@@ -97,6 +119,7 @@ struct xfs_disk {
     std::map<std::string, xfs_ino_t> root_dir;                // the root directory's entries
     std::vector<std::shared_ptr<xfs_inode>> orphans;          // unlinked but still open or mapped
     std::string bdev_name;
+    std::string logdev_name; // external log device mkfs wrote (-l logdev=), empty: internal log
 };
 
 // Shutdown reasons (xfs_mount.h SHUTDOWN_*).
@@ -112,6 +135,11 @@ struct xfs_mount : vfs_super {
     xfs_disk* m_disk = nullptr;
     bool m_shutdown = false;     // XFS_OPSTATE_SHUTDOWN
     bool m_frozen = false;       // freeze_super(FREEZE_HOLDER_KERNEL) during MF_MEM_PRE_REMOVE
+    // External log device (m_logdev_targp when it is not m_ddev_targp): its block device and its
+    // dax_device, whose holder is this mount too (xfs_open_devices, xfs_alloc_buftarg). Null: internal.
+    block_device* m_logdev = nullptr;
+    dax_device* m_logdev_dax = nullptr;
+    u64 m_logdev_part_off = 0;
     [[nodiscard]] Kernel& k() const { return *s_kernel; }
     [[nodiscard]] const xfs_sb& sb() const { return m_disk->sb; }
     [[nodiscard]] xfs_perag& pag(xfs_agnumber_t agno) const { return m_disk->ags.at(agno); }
@@ -178,6 +206,7 @@ void xfs_do_force_shutdown(xfs_mount& mp, u32 flags, std::string_view caller, st
 // "XFS (pmem0): " + text (xfs_message.c), one function per level as the kernel has them.
 void xfs_printk_level(xfs_mount& mp, LogLevel level, const std::string& text);
 void xfs_alert(xfs_mount& mp, const std::string& text);
+void xfs_err(xfs_mount& mp, const std::string& text);
 void xfs_warn(xfs_mount& mp, const std::string& text);
 void xfs_info(xfs_mount& mp, const std::string& text);
 void xfs_notice(xfs_mount& mp, const std::string& text);

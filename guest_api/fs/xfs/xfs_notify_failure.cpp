@@ -1,7 +1,9 @@
-// v6.8 xfs_dax_notify_failure: the failed byte range of the dax device is turned into AG blocks, the
-// rmapbt is queried over it, and every owner is told: file data owners through mf_dax_kill_procs (each
-// reflinked owner of a shared block), metadata owners by shutting the file system down. MF_MEM_PRE_REMOVE
-// (device unbind) freezes, signals the mapping processes and force-unmounts instead.
+// v6.8 xfs_dax_notify_failure: a failure on the external log device shuts the file system down as
+// corrupt on disk ("ondisk log corrupt"); on the data device the failed byte range is turned into AG
+// blocks, the rmapbt is queried over it, and every owner is told: file data owners through
+// mf_dax_kill_procs (each reflinked owner of a shared block), metadata owners (attr fork and bmbt blocks
+// included) by shutting the file system down.
+// MF_MEM_PRE_REMOVE (device unbind) freezes, signals the mapping processes and force-unmounts instead.
 #include "guest_api/kernel/errno.h"
 
 #include "guest_api/fs/xfs/xfs_notify_failure.h"
@@ -152,8 +154,16 @@ struct xfs_dax_holder_operations_impl final : dax_holder_operations {
         (void)k;
         auto* mp = static_cast<xfs_mount*>(dax_dev->holder_data);
         if (!mp) return -EOPNOTSUPP;
-        // The log is internal (same device), so there is no xfs_dax_notify_logdev_failure path here:
-        // a log block is an XFS_RMAP_OWN_LOG record of the data device.
+        // daxsim has no realtime device (xfs_dax_notify_failure answers -EOPNOTSUPP for one).
+        // The external log device: no rmap to ask, the log is corrupt (an internal log is an
+        // XFS_RMAP_OWN_LOG record of the data device and goes through the rmap walk below).
+        if (mp->m_logdev_dax == dax_dev && dax_dev != mp->s_daxdev) {
+            // Pre-remove: the device is going, the data device's holder does the force unmount.
+            if (mf_flags & MF_MEM_PRE_REMOVE) return 0;
+            xfs_err(*mp, "ondisk log corrupt, shutting down fs!");
+            xfs_do_force_shutdown(*mp, SHUTDOWN_CORRUPT_ONDISK, "xfs_dax_notify_failure", kFile);
+            return -EFSCORRUPTED;
+        }
         return xfs_dax_notify_ddev_failure(*mp, offset, len, mf_flags);
     }
 };

@@ -10,6 +10,8 @@
 #include "guest_api/arch/copy_mc.h"
 #include "guest_api/block/blkdev.h"
 #include "guest_api/drivers/dax/dax.h"
+#include "guest_api/fs/xattr.h"
+#include "guest_api/fs/xfs/xfs_attr.h"
 #include "guest_api/fs/xfs/xfs_file.h"
 #include "guest_api/fs/xfs/xfs_inode.h"
 #include "guest_api/fs/xfs/xfs_mount.h"
@@ -133,6 +135,8 @@ struct xfs_super_operations_impl final : super_operations {
             ip->i_mount = nullptr;
         }
         fs_put_dax(mp.s_daxdev, &mp);
+        if (mp.m_logdev_dax) fs_put_dax(mp.m_logdev_dax, &mp);
+        if (mp.m_logdev) bd_release(*mp.m_logdev, &mp);
         bd_release(*mp.s_bdev, &mp);
     }
 
@@ -148,6 +152,62 @@ struct xfs_super_operations_impl final : super_operations {
         return xfs_fsb_to_bdev_bytes(sb, e.br_startblock + (off - e.br_startoff)) + (offset & (sb.sb_blocksize - 1)) +
                ip.i_mount->s_dax_part_off;
     }
+
+    // xfs_xattr_set / xfs_xattr_get (the user, trusted and security handlers of xfs_xattr.c).
+    int setxattr(Kernel& k, inode& ino, const std::string& name,
+                 std::optional<std::span<const std::byte>> value, int flags) const override {
+        (void)k;
+        xfs_inode& ip = XFS_I(ino);
+        if (!ip.i_mount) return -EIO;
+        if (!value) return xfs_attr_remove(*ip.i_mount, ip, name);
+        return xfs_attr_set(*ip.i_mount, ip, name, *value, flags);
+    }
+
+    int getxattr(Kernel& k, inode& ino, const std::string& name, std::string* value) const override {
+        (void)k;
+        xfs_inode& ip = XFS_I(ino);
+        if (!ip.i_mount) return -EIO;
+        return xfs_attr_get(*ip.i_mount, ip, name, value);
+    }
+
+    [[nodiscard]] std::optional<u64> attr_offset_to_dax(Kernel& k, inode& ino, u64 offset) const override {
+        (void)k;
+        return xfs_attr_offset_to_dax(XFS_I(ino), offset);
+    }
+
+    // xfs_fileattr_get: the extent size hint and the data fork's extent count.
+    int fileattr_get(Kernel& k, inode& ino, fileattr* fa) const override {
+        (void)k;
+        const xfs_inode& ip = XFS_I(ino);
+        if (!ip.i_mount) return -EIO;
+        fa->fsx_xflags = ip.i_extsize ? FS_XFLAG_EXTSIZE : 0;
+        fa->fsx_extsize = static_cast<u32>(XFS_FSB_TO_B(ip.i_mount->sb(), ip.i_extsize));
+        fa->fsx_nextents = static_cast<u32>(ip.i_df.size());
+        return 0;
+    }
+
+    // xfs_fileattr_set with xfs_ioctl_setattr_check_extsize and xfs_inode_validate_extsize: a regular
+    // file that already has extents cannot change its hint; the hint is a multiple of the block size, at
+    // most half an AG, and needs FS_XFLAG_EXTSIZE.
+    int fileattr_set(Kernel& k, inode& ino, const fileattr& fa) const override {
+        (void)k;
+        xfs_inode& ip = XFS_I(ino);
+        if (!ip.i_mount) return -EIO;
+        xfs_mount& mp = *ip.i_mount;
+        if (xfs_is_shutdown(mp)) return -EIO;
+        const xfs_sb& sb = mp.sb();
+        if (!ip.i_df.empty() && XFS_FSB_TO_B(sb, ip.i_extsize) != fa.fsx_extsize) return -EINVAL;
+        if (fa.fsx_extsize != 0) {
+            if (!(fa.fsx_xflags & FS_XFLAG_EXTSIZE)) return -EINVAL;
+            if (fa.fsx_extsize % sb.sb_blocksize != 0) return -EINVAL;
+            if (XFS_B_TO_FSBT(sb, fa.fsx_extsize) > sb.sb_agblocks / 2) return -EINVAL;
+        }
+        ip.i_extsize = (fa.fsx_xflags & FS_XFLAG_EXTSIZE)
+                           ? static_cast<xfs_extlen_t>(XFS_B_TO_FSBT(sb, fa.fsx_extsize))
+                           : 0;
+        xfs_trans_log_inode(mp, ip);
+        return 0;
+    }
 };
 
 const xfs_super_operations_impl super_ops_instance;
@@ -156,7 +216,8 @@ const xfs_super_operations_impl super_ops_instance;
 
 const super_operations& xfs_super_operations = super_ops_instance;
 
-int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax, bool readonly) {
+int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax, bool readonly,
+                 block_device* logdev) {
     xfs_disk* disk = k.vfs().xfs_image(bdev.name);
     auto mp = std::make_unique<xfs_mount>();
     mp->s_id = bdev.name;
@@ -167,10 +228,22 @@ int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax
     mp->s_readonly = readonly || bdev.read_only;
     mp->m_disk = disk;
     if (k.vfs().find_mount(dir)) return -EBUSY;
+    if (logdev == &bdev) logdev = nullptr; // logdev= naming the data device is the internal log
     if (const int err = bd_claim(bdev, mp.get()); err) return err;
+    // xfs_open_devices: the external log device is opened exclusively with the fs as holder.
+    if (logdev) {
+        if (const int err = bd_claim(*logdev, mp.get()); err) {
+            bd_release(bdev, mp.get());
+            return err;
+        }
+    }
+    auto release = [&] {
+        if (logdev) bd_release(*logdev, mp.get());
+        bd_release(bdev, mp.get());
+    };
     const int sberr = xfs_readsb(k, bdev);
     if (sberr != 0 || !disk) {
-        bd_release(bdev, mp.get());
+        release();
         if (sberr == -EIO) {
             xfs_warn(*mp, "SB validate failed with error -5.");
             return -EIO;
@@ -178,10 +251,27 @@ int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax
         xfs_warn(*mp, "Invalid superblock magic number");
         return -EINVAL;
     }
+    // xfs_validate_sb_common: the log must be where the superblock says.
+    if ((disk->sb.sb_logstart == 0) != (logdev != nullptr)) {
+        xfs_warn(*mp, disk->sb.sb_logstart == 0
+                          ? "filesystem is marked as having an external log; specify logdev "
+                            "on the mount command line."
+                          : "filesystem is marked as having an internal log; do not specify "
+                            "logdev on the mount command line.");
+        xfs_warn(*mp, "SB validate failed with error -22.");
+        release();
+        return -EINVAL;
+    }
+    if (logdev && logdev->name != disk->logdev_name) {
+        // The log device holds no log of this file system (xlog_header_check_mount).
+        xfs_warn(*mp, "log has mismatched uuid - can't recover");
+        release();
+        return -EINVAL;
+    }
     if (!dax) {
         // daxsim models the DAX data path only (mount -o dax / dax=always).
         xfs_alert(*mp, "daxsim: only DAX mounts are modelled, use -o dax");
-        bd_release(bdev, mp.get());
+        release();
         return -EINVAL;
     }
     int err = 0;
@@ -193,11 +283,18 @@ int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax
             xfs_alert(*mp, "DAX device already in use?!");
         else
             xfs_alert(*mp, "DAX unsupported by block device. Turning off DAX.");
-        bd_release(bdev, mp.get());
+        release();
         return err ? err : -EINVAL;
     }
     mp->s_daxdev = dax_dev;
     mp->s_dax_part_off = part_off;
+    if (logdev) {
+        // xfs_alloc_buftarg for the log: its dax_device gets the same holder and holder_ops, so a media
+        // error in the log reaches xfs_dax_notify_failure too (no dax_device: no notification).
+        mp->m_logdev = logdev;
+        mp->m_logdev_dax = fs_dax_get_by_bdev(logdev, &mp->m_logdev_part_off, static_cast<void*>(mp.get()),
+                                              &xfs_dax_holder_operations);
+    }
     // v6.8 no longer prints "DAX enabled. Warning: EXPERIMENTAL, use at your own risk" (dropped in 6.8-rc7).
     xfs_notice(*mp, fmt::format("Mounting V5 Filesystem {}", disk->sb.uuid));
     xfs_info(*mp, "Ending clean mount");
