@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -192,6 +193,11 @@ int daxsim_main(int argc, char** argv) {
     fsx->add_option("--check-every", fsx_opts.check_every, "sharing check and xfs_check every N ops (default 25)")
         ->check(CLI::PositiveNumber);
     fsx->add_option("--inject-bug", fsx_opts.inject_bug)->group(""); // hidden: test-only oracle bug
+    fsx->add_option("--inject-bug-kind", fsx_opts.inject_bug_kind, "data|layout")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, FsxOptions::InjectBug>{{"data", FsxOptions::InjectBug::data},
+                                                         {"layout", FsxOptions::InjectBug::layout}}))
+        ->group(""); // hidden: which kind of oracle bug --inject-bug plants
     for (CLI::App* sub : later)
         sub->allow_extras();
 
