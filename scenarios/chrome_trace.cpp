@@ -1,5 +1,7 @@
 #include "scenarios/chrome_trace.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace daxsim::scenarios {
@@ -65,6 +67,10 @@ void ChromeTraceWriter::flow_end(const std::string& track, std::uint64_t id, std
     events_.push_back({Phase::flow_end, tid_of(track), "flow", at_ns, 0, id, {}});
 }
 
+void ChromeTraceWriter::level(const std::string& signal, std::uint64_t at_ns, std::int64_t delta) {
+    levels_[signal].push_back({at_ns, delta});
+}
+
 void ChromeTraceWriter::write(std::ostream& out) const {
     out << "{\"traceEvents\":[\n";
     out << R"({"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"daxsim machine"}})";
@@ -99,6 +105,24 @@ void ChromeTraceWriter::write(std::ostream& out) const {
             line += "}";
         }
         out << line << "}";
+    }
+    // Counter tracks: the running sum of each level's deltas, one sample per time it changes (reports
+    // arrive out of time order from loosely timed cores, so they are sorted first; stable for ties).
+    for (const auto& [signal, changes] : levels_) {
+        std::vector<LevelChange> sorted = changes;
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const LevelChange& a, const LevelChange& b) { return a.at_ns < b.at_ns; });
+        std::int64_t value = 0;
+        std::int64_t shown = 0;
+        for (std::size_t i = 0; i < sorted.size();) {
+            const std::uint64_t t = sorted[i].at_ns;
+            for (; i < sorted.size() && sorted[i].at_ns == t; ++i)
+                value += sorted[i].delta;
+            if (value == shown) continue;
+            shown = value;
+            out << fmt::format(",\n{{\"name\":{},\"ph\":\"C\",\"pid\":1,\"ts\":{},\"args\":{{\"value\":{}}}}}",
+                               json_quote(signal), format_trace_ts(t), std::max<std::int64_t>(value, 0));
+        }
     }
     out << "\n],\"displayTimeUnit\":\"ns\"}\n";
 }

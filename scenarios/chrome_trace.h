@@ -23,6 +23,11 @@ class ChromeTraceWriter final : public Tracer {
     void flow_begin(const std::string& track, std::uint64_t id, std::uint64_t at_ns) override;
     void flow_step(const std::string& track, std::uint64_t id, std::uint64_t at_ns) override;
     void flow_end(const std::string& track, std::uint64_t id, std::uint64_t at_ns) override;
+    // Levels (WPQ occupancy, media busy, fill buffers in flight) become counter tracks ("ph":"C", one per
+    // signal, named after it): the queues get tracks of their own in Perfetto. Pulses and register
+    // values are waves.vcd's only (the matching instants are already on the tracks above).
+    [[nodiscard]] bool waves() const override { return true; }
+    void level(const std::string& signal, std::uint64_t at_ns, std::int64_t delta) override;
 
     // {"traceEvents":[metadata..., events...],"displayTimeUnit":"ns"}
     void write(std::ostream& out) const;
@@ -50,6 +55,11 @@ class ChromeTraceWriter final : public Tracer {
     std::map<std::string, unsigned> tids_;
     std::vector<std::string> tracks_; // by tid - 1, in first-use order
     std::vector<Event> events_;
+    struct LevelChange {
+        std::uint64_t at_ns;
+        std::int64_t delta;
+    };
+    std::map<std::string, std::vector<LevelChange>> levels_; // by signal; sorted when written
 };
 
 // "\"text\"" with JSON escapes.

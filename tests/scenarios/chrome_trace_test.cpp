@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,4 +63,24 @@ TEST_CASE("the same events give byte identical traces") {
         return out.str();
     };
     CHECK(make() == make());
+}
+
+TEST_CASE("queue levels become counter tracks summed in time order") {
+    ChromeTraceWriter w;
+    w.level("mc0.wpq2", 300, -1); // reported before the +1 it follows in time, as a core running ahead does
+    w.level("mc0.wpq2", 100, +1);
+    w.level("mc0.wpq2", 200, +1);
+    w.level("mc0.wpq2", 200, -1); // no change at 200: no sample
+    w.level("mc0.wpq2", 250, +1);
+    std::ostringstream out;
+    w.write(out);
+    const auto j = nlohmann::json::parse(out.str());
+    std::vector<std::pair<double, int>> samples;
+    for (const auto& e : j["traceEvents"])
+        if (e["ph"] == "C") {
+            CHECK(e["name"] == "mc0.wpq2");
+            samples.emplace_back(e["ts"].get<double>(), e["args"]["value"].get<int>());
+        }
+    const std::vector<std::pair<double, int>> expected{{0.1, 1}, {0.25, 2}, {0.3, 1}};
+    CHECK(samples == expected);
 }
