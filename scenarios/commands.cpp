@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <regex>
+
+#include <re2/re2.h>
 #include <set>
 
 #include <fmt/format.h>
@@ -263,14 +265,17 @@ bool parse_value(Ctx& ctx, ArgKind kind, std::span<const std::string_view> choic
         ctx.error(w.offset, fmt::format("unknown errno name '{}'", w.text), did_you_mean(w.text, names));
         return false;
     }
-    case ArgKind::regex:
-        try {
-            std::regex re(w.text, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            ctx.error(w.offset, fmt::format("bad regular expression \"{}\": {}", w.text, e.what()));
+    case ArgKind::regex: {
+        // RE2 syntax (Perl-like, no backreferences or lookaround), checked here so a bad pattern is an
+        // input error before anything runs.
+        const RE2 re(w.text, RE2::Quiet);
+        if (!re.ok()) {
+            ctx.error(w.offset, fmt::format("bad regular expression \"{}\": {}", w.text, re.error()),
+                      "patterns use RE2 syntax: no backreferences or lookaround");
             return false;
         }
         return true;
+    }
     case ArgKind::choice:
         return check_choice(ctx, w, choices, what);
     case ArgKind::namespace_dev:

@@ -5,10 +5,10 @@
 #include "guest_api/mm/mm_types.h"
 
 #include <cerrno>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "guest_api/admin.h"
 #include "guest_api/fs/fs.h"
@@ -173,18 +173,18 @@ ExpectationRecord evaluate_expectation(Session& s, const Step& step, const StepR
                       want == want_name ? prev_summary() : fmt::format("{} ({})", prev_summary(), want_name));
     }
     if (n == "expect output") {
-        const std::regex re(c.args[0].text, std::regex::ECMAScript);
+        const RE2 re(c.args[0].text, RE2::Quiet);
         if (prev)
             for (const auto& line : prev->output)
-                if (std::regex_search(line, re)) return result(true, line);
+                if (RE2::PartialMatch(line, re)) return result(true, line);
         return result(false, prev ? fmt::format("no line of line {}'s {} output lines matches", prev->line,
                                                 prev->output.size())
                                   : "no step ran before it");
     }
     if (n == "expect dmesg") {
-        const std::regex re(c.args[0].text, std::regex::ECMAScript);
+        const RE2 re(c.args[0].text, RE2::Quiet);
         for (const auto& line : kern.dmesg().lines())
-            if (std::regex_search(line.text, re)) return result(true, line.formatted());
+            if (RE2::PartialMatch(line.text, re)) return result(true, line.formatted());
         return result(false, fmt::format("no dmesg line matches ({} lines)", kern.dmesg().lines().size()));
     }
     if (n == "expect signal" || n == "expect no-signal" || n == "expect killed" || n == "expect alive") {

@@ -10,6 +10,7 @@ packages=(
   doctest-dev
   libyaml-cpp-dev
   libcli11-dev            # command-line parsing for `daxsim`
+  libre2-dev              # expectation regexes (linear time, no recursion)
   nlohmann-json3-dev      # results.json / trace.json
   python3                 # scenario test helpers (JSON comparison)
   python3-jsonschema      # results.json is validated against docs/results.schema.json

@@ -121,6 +121,14 @@ TEST_CASE("an invalid dmesg regex is rejected at check time") {
     CHECK(d.message.starts_with("bad regular expression \"Memory failure: [0x\""));
 }
 
+TEST_CASE("a lookahead or backreference in an expectation regex is rejected with the RE2 hint") {
+    for (const char* step : {R"x('expect output "(?=wrote)"')x", R"x('expect dmesg "(a)\1"')x"}) {
+        const Diagnostic d = only_error(step);
+        CHECK(d.message.starts_with("bad regular expression"));
+        CHECK(d.hint == "patterns use RE2 syntax: no backreferences or lookaround");
+    }
+}
+
 TEST_CASE("expect signal takes a code and lsb and addr keys") {
     const ParsedCommand& c =
         only_command("expect signal reader SIGBUS BUS_MCEERR_AR lsb=21 addr=0x7f0000000000");
