@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 using daxsim::models::XpBuffer;
 
 TEST_CASE("xpbuffer with no lines buffers nothing") {
@@ -66,4 +70,42 @@ TEST_CASE("xpbuffer drain returns dirty lines in ascending order and drop forget
     REQUIRE(drained.size() == 2);
     CHECK(drained[0].line == 10);
     CHECK(drained[1].line == 30);
+}
+
+TEST_CASE("xpbuffer finds every line it holds through random fills writes drops and evictions") {
+    // Against a plain list of (line, last use): the buffer's index and LRU order must agree with it.
+    XpBuffer b(8, 256);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> model; // line, stamp
+    std::uint64_t clock = 0;
+    std::uint64_t x = 12345;
+    for (int step = 0; step < 20000; ++step) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        const std::uint64_t line = (x >> 33) % 40 * 1024; // collide in the hash as well
+        const unsigned op = static_cast<unsigned>(x >> 20) % 3;
+        auto it = std::find_if(model.begin(), model.end(), [&](const auto& m) { return m.first == line; });
+        if (op == 2) {
+            b.drop(line);
+            if (it != model.end()) model.erase(it);
+        } else {
+            if (it == model.end()) {
+                if (model.size() == 8) {
+                    const auto lru = std::min_element(model.begin(), model.end(),
+                                                      [](const auto& a, const auto& c) { return a.second < c.second; });
+                    model.erase(lru);
+                }
+                model.emplace_back(line, 0);
+                it = model.end() - 1;
+            }
+            it->second = ++clock;
+            if (op == 0)
+                (void)b.fill(line);
+            else
+                (void)b.write(line, 0, 64);
+        }
+        for (std::uint64_t probe = 0; probe < 40; ++probe) {
+            const bool held = std::any_of(model.begin(), model.end(),
+                                          [&](const auto& m) { return m.first == probe * 1024; });
+            REQUIRE(b.contains(probe * 1024) == held);
+        }
+    }
 }
