@@ -42,14 +42,13 @@ std::byte* Cache::data_of(const Line& l) {
 }
 
 void Cache::write_back(Line& l, sc_time& delay) {
-    tlm::tlm_generic_payload& wb = wb_;
+    tlm::tlm_generic_payload& wb = wb_.begin(MemOp::writeback);
     wb.set_command(tlm::TLM_WRITE_COMMAND);
     wb.set_address(l.tag);
     wb.set_data_ptr(reinterpret_cast<unsigned char*>(data_of(l)));
     wb.set_data_length(line_bytes);
     wb.set_streaming_width(line_bytes);
     wb.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    ScopedExtension<MemoryOpExtension> op(wb, MemOp::writeback);
     mem->b_transport(wb, delay);
     l.dirty = false;
     stats_.writebacks += 1;
@@ -57,15 +56,14 @@ void Cache::write_back(Line& l, sc_time& delay) {
 
 Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
     std::array<std::byte, line_bytes> buf{};
-    tlm::tlm_generic_payload& rd = rd_;
+    tlm::tlm_generic_payload& rd = rd_.begin(op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
+    MemoryErrorExtension* err = rd_.error();
     rd.set_command(tlm::TLM_READ_COMMAND);
     rd.set_address(line_addr);
     rd.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
     rd.set_data_length(line_bytes);
     rd.set_streaming_width(line_bytes);
     rd.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    ScopedExtension<MemoryOpExtension> op(rd, op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
-    ScopedExtension<MemoryErrorExtension> err(rd);
     mem->b_transport(rd, delay);
     if (!rd.is_response_ok()) {
         up.set_response_status(rd.get_response_status());

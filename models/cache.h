@@ -26,6 +26,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/stats.h"
+#include "models/tlm_extensions.h"
 
 namespace daxsim::models {
 
@@ -96,10 +97,9 @@ class Cache final : public sc_core::sc_module {
     void touch(Line& l) { l.last_use = ++use_clock_; }
 
     CacheParams params_;
-    // Reused for every fill and write-back: constructing a payload allocates its extension array, and
-    // a b_transport here never waits, so one of each is never in use twice at once.
-    tlm::tlm_generic_payload rd_;
-    tlm::tlm_generic_payload wb_;
+    // Reused for every fill and write-back (models/tlm_extensions.h).
+    ReusablePayload rd_;
+    ReusablePayload wb_;
     std::size_t sets_;
     std::vector<Line> lines_;     // sets_ * ways, set-major
     std::vector<std::byte> data_; // line data, same order

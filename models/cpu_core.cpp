@@ -38,15 +38,14 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         const std::uint64_t at = spa + done;
         const std::uint64_t n = std::min(len - done, line_bytes - at % line_bytes);
         unsigned char dummy = 0;
-        tlm::tlm_generic_payload& t = txn_;
+        tlm::tlm_generic_payload& t = txn_.begin(op);
+        MemoryErrorExtension* err = txn_.error();
         t.set_command(cmd);
         t.set_address(at);
         t.set_data_ptr(maintenance ? &dummy : reinterpret_cast<unsigned char*>(data + done));
         t.set_data_length(maintenance ? 0 : static_cast<unsigned int>(n));
         t.set_streaming_width(maintenance ? 0 : static_cast<unsigned int>(n));
         t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        ScopedExtension<MemoryOpExtension> ext_op(t, op);
-        ScopedExtension<MemoryErrorExtension> err(t);
         if (posted) claim_fill_buffer();
         if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) qk_.sync();
         const sc_time issued = qk_.get_local_time();

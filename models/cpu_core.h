@@ -128,7 +128,7 @@ class CpuCore final : public sc_core::sc_module {
     tlm_utils::tlm_quantumkeeper qk_;
     mca::McaBanks mca_;
     std::vector<sc_core::sc_time> in_flight_; // absolute completion times of posted operations
-    tlm::tlm_generic_payload txn_;             // reused for every line (see Cache::rd_)
+    ReusablePayload txn_;                      // reused for every line (models/tlm_extensions.h)
     CpuCoreStats stats_;
 };
 

@@ -1,6 +1,7 @@
 #include "models/memory_controller.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -99,10 +100,9 @@ void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_gen
 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
-    tlm::tlm_generic_payload& down = down_;
+    tlm::tlm_generic_payload& down = down_.begin(op_of(up));
+    MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
-    ScopedExtension<MemoryOpExtension> op(down, op_of(up));
-    ScopedExtension<MemoryErrorExtension> err(down);
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
     // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
     dimm[at.dimm]->b_transport(down, delay);
@@ -124,24 +124,31 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
 
 void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                    std::uint64_t offset, std::uint64_t len, sc_time& delay) {
-    tlm::tlm_generic_payload& down = down_;
+    tlm::tlm_generic_payload& down = down_.begin(op_of(up));
+    MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);
-    ScopedExtension<MemoryOpExtension> op(down, op_of(up));
-    ScopedExtension<MemoryErrorExtension> err(down);
     // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
     // unless the WPQ is full: then the writer waits until the earliest-completing entry frees room.
     auto& wpq = wpq_[at.dimm];
     const sc_time now = sc_core::sc_time_stamp() + delay;
-    wpq.erase(wpq.begin(), wpq.upper_bound(now));
+    // A min-heap of completion times: entries done by `now` have left the queue.
+    auto pop_until = [&wpq](const sc_time& t) {
+        while (!wpq.empty() && wpq.front() <= t) {
+            std::pop_heap(wpq.begin(), wpq.end(), std::greater<>{});
+            wpq.pop_back();
+        }
+    };
+    pop_until(now);
     if (params_.wpq_depth > 0 && wpq.size() >= params_.wpq_depth) {
-        const sc_time room = *wpq.begin();
+        const sc_time room = wpq.front();
         delay += room - now;
-        wpq.erase(wpq.begin(), wpq.upper_bound(room));
+        pop_until(room);
         stats_.wpq_full += 1;
     }
     sc_time media_time = delay;
     dimm[at.dimm]->b_transport(down, media_time);
-    wpq.insert(sc_core::sc_time_stamp() + media_time);
+    wpq.push_back(sc_core::sc_time_stamp() + media_time);
+    std::push_heap(wpq.begin(), wpq.end(), std::greater<>{});
     if (tracer_.waves()) {
         const std::string signal = fmt::format("{}.wpq{}", name(), at.dimm);
         tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), +1);

@@ -34,6 +34,7 @@
 #include "models/interleave.h"
 #include "models/mca.h"
 #include "models/stats.h"
+#include "models/tlm_extensions.h"
 #include "models/tracer.h"
 
 namespace daxsim::models {
@@ -94,9 +95,9 @@ class MemoryController final : public sc_core::sc_module {
 
     MemoryControllerParams params_;
     Tracer& tracer_;
-    tlm::tlm_generic_payload down_; // reused for every DIMM request (see Cache::rd_)
-    // Per DIMM: absolute media-completion times of the writes holding a WPQ entry.
-    std::vector<std::multiset<sc_core::sc_time>> wpq_;
+    ReusablePayload down_; // reused for every DIMM request (models/tlm_extensions.h)
+    // Per DIMM: absolute media-completion times of the writes holding a WPQ entry (a min-heap).
+    std::vector<std::vector<sc_core::sc_time>> wpq_;
     std::vector<CmciRecord> cmci_;
     MemoryControllerStats stats_;
 };

@@ -1,6 +1,9 @@
 #include "models/pmem_dimm.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -47,21 +50,36 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t dpa = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
     const std::uint64_t lb = params_.line_bytes;
-    // The XPLines the buffer cannot serve are read from the media as one burst.
-    std::vector<std::uint64_t> missed;
+    // The XPLines the buffer cannot serve are read from the media as one burst. Kept on the stack for
+    // the usual requests (a 64 B line touches one XPLine); a larger backdoor-sized one grows the vector.
+    std::array<std::uint64_t, 4> few{};
+    std::vector<std::uint64_t> many;
+    std::size_t n_missed = 0;
+    auto miss = [&](std::uint64_t line) {
+        if (n_missed < few.size()) {
+            few[n_missed] = line;
+        } else {
+            if (many.empty()) many.assign(few.begin(), few.end());
+            many.push_back(line);
+        }
+        ++n_missed;
+    };
     for (std::uint64_t at = dpa; at < dpa + len;) {
         const std::uint64_t line = media_.line_of(at);
         const std::uint64_t n = std::min(dpa + len - at, (line + 1) * lb - at);
         // A poisoned XPLine is never served from the buffer: its read goes to the media and fails there.
         if (media_.is_poisoned(at)) {
             buffer_.drop(line);
-            missed.push_back(line);
+            miss(line);
         } else if (!buffer_.read_hit(line, at % lb, n)) {
-            missed.push_back(line);
+            miss(line);
         }
         at += n;
     }
     sc_time cost = params_.buffer_hit;
+    const std::span<const std::uint64_t> missed =
+        n_missed <= few.size() ? std::span<const std::uint64_t>(few.data(), n_missed)
+                               : std::span<const std::uint64_t>(many);
     if (missed.empty()) {
         // Served from the buffer: the media is not involved, so a busy media does not delay it.
         stats_.read_buffer_hits += 1;
