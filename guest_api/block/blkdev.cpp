@@ -11,14 +11,21 @@
 
 namespace daxsim::kernel {
 
-int bd_claim(block_device& bdev, const void* holder) {
+int bd_claim(block_device& bdev, const void* holder, const blk_holder_ops* ops) {
     if (bdev.bd_holder != nullptr && bdev.bd_holder != holder) return -EBUSY;
     bdev.bd_holder = holder;
+    if (ops != nullptr) bdev.bd_holder_ops = ops;
     return 0;
 }
 
 void bd_release(block_device& bdev, const void* holder) {
-    if (bdev.bd_holder == holder) bdev.bd_holder = nullptr;
+    if (bdev.bd_holder != holder) return;
+    bdev.bd_holder = nullptr;
+    bdev.bd_holder_ops = nullptr;
+}
+
+void bdev_mark_dead(Kernel& k, block_device& bdev, bool surprise) {
+    if (bdev.bd_holder_ops != nullptr) bdev.bd_holder_ops->mark_dead(k, bdev, surprise);
 }
 
 void bdev_alloc_inode(block_device& bdev) {

@@ -24,12 +24,21 @@ struct block_device_operations {
     virtual int write_sectors(Kernel& k, block_device& bdev, sector_t sector, std::span<const std::byte> buf) const = 0;
 };
 
+// What the exclusive holder of a block device hears (include/linux/blkdev.h blk_holder_ops). v6.8:
+// filesystems use fs_holder_ops, whose mark_dead syncs (unless surprise) and calls the superblock's
+// ->shutdown (XFS: SHUTDOWN_DEVICE_REMOVED).
+struct blk_holder_ops {
+    virtual ~blk_holder_ops() = default;
+    virtual void mark_dead(Kernel& k, block_device& bdev, bool surprise) const = 0;
+};
+
 struct block_device {
     std::string name;            // "pmem0", "dm-0"; the node is /dev/<name> (dm also /dev/mapper/<alias>)
     sector_t nr_sectors = 0;     // capacity in 512-byte sectors
     dax_device* dax_dev = nullptr; // nullptr when the device cannot do DAX
     u64 dax_offset = 0;          // byte offset of sector 0 inside dax_dev (partitions, dm targets)
     const void* bd_holder = nullptr; // exclusive claimer (a super_block, a mapped_device); EBUSY for others
+    const blk_holder_ops* bd_holder_ops = nullptr; // the claimer's callbacks (nullptr: none)
     bool read_only = false;
     // Additions for I/O through /dev nodes:
     const block_device_operations* fops = nullptr; // the driver (pmem, dm); nullptr: no I/O
@@ -40,8 +49,10 @@ struct block_device {
 };
 
 // Exclusive open (blkdev_get_by_path with FMODE_EXCL / bdev_open_by_path with a holder): 0 or -EBUSY.
-int bd_claim(block_device& bdev, const void* holder);
+int bd_claim(block_device& bdev, const void* holder, const blk_holder_ops* ops = nullptr);
 void bd_release(block_device& bdev, const void* holder);
+// block/bdev.c bdev_mark_dead(): the device is going away (del_gendisk); its holder is told.
+void bdev_mark_dead(Kernel& k, block_device& bdev, bool surprise);
 
 // The inode of a block device node knows its device (fs/bdev.c's bdev_inode).
 struct bdev_inode : inode {

@@ -242,3 +242,17 @@ TEST_CASE("notify_failure on a data block with an external log still kills the m
     REQUIRE(p->signals.size() == 1);
     CHECK(p->signals[0].si_code == BUS_MCEERR_AO);
 }
+
+TEST_CASE("the external log device going away shuts the filesystem down as block device removal") {
+    ExternalLogFixture f;
+    REQUIRE(do_mount(f.k, "/dev/" + f.data_ns.blockdev, "/mnt/pmem",
+                     "dax,logdev=/dev/" + f.log_ns.blockdev) == 0);
+    // del_gendisk -> bdev_mark_dead -> fs_holder_ops -> xfs_fs_shutdown.
+    bdev_mark_dead(f.k, f.bdev(f.log_ns), false);
+    CHECK(fs_is_shutdown(f.k, "/mnt/pmem"));
+    CHECK(f.dmesg_has("XFS (pmem0): Block device removal (0x20) detected at xfs_fs_shutdown "
+                      "(fs/xfs/xfs_super.c).  Shutting down filesystem."));
+    // Unmounted, the device has no holder left to tell.
+    CHECK(do_umount(f.k, "/mnt/pmem") == 0);
+    CHECK(f.bdev(f.log_ns).bd_holder_ops == nullptr);
+}

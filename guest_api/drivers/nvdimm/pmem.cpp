@@ -196,6 +196,8 @@ void pmem_detach_disk(Kernel& k, nd_namespace& ns) {
     pmem_device& pmem = *ns.pmem;
     // v6.8 pmem_release_disk(): the holder hears MF_MEM_PRE_REMOVE before the device goes.
     kill_dax(k, pmem.dax_dev);
+    // del_gendisk(): the disk's holder (a mounted file system) is told the device is dead.
+    bdev_mark_dead(k, pmem.bdev, false);
     k.dax().put_dax(pmem.dax_dev);
     k.dev_nodes().erase(pmem.bdev.name);
     memunmap_pages(k, &pmem.pgmap);

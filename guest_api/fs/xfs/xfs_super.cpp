@@ -212,6 +212,20 @@ struct xfs_super_operations_impl final : super_operations {
 
 const xfs_super_operations_impl super_ops_instance;
 
+// fs/super.c fs_holder_ops for a mounted XFS (v6.8): when a device it holds (data or external log) is
+// going away, fs_bdev_mark_dead() calls ->shutdown, and xfs_fs_shutdown() shuts the file system down
+// with SHUTDOWN_DEVICE_REMOVED. (Sync and cache shrinking before it have no effect on this model.)
+struct xfs_holder_ops_impl final : blk_holder_ops {
+    void mark_dead(Kernel& k, block_device& bdev, bool surprise) const override {
+        (void)k;
+        (void)surprise;
+        auto* mp = static_cast<xfs_mount*>(const_cast<void*>(bdev.bd_holder));
+        if (mp != nullptr) xfs_do_force_shutdown(*mp, SHUTDOWN_DEVICE_REMOVED, "xfs_fs_shutdown", "fs/xfs/xfs_super.c");
+    }
+};
+
+const xfs_holder_ops_impl holder_ops_instance;
+
 } // namespace
 
 const super_operations& xfs_super_operations = super_ops_instance;
@@ -229,10 +243,10 @@ int xfs_fs_mount(Kernel& k, block_device& bdev, const std::string& dir, bool dax
     mp->m_disk = disk;
     if (k.vfs().find_mount(dir)) return -EBUSY;
     if (logdev == &bdev) logdev = nullptr; // logdev= naming the data device is the internal log
-    if (const int err = bd_claim(bdev, mp.get()); err) return err;
+    if (const int err = bd_claim(bdev, mp.get(), &holder_ops_instance); err) return err;
     // xfs_open_devices: the external log device is opened exclusively with the fs as holder.
     if (logdev) {
-        if (const int err = bd_claim(*logdev, mp.get()); err) {
+        if (const int err = bd_claim(*logdev, mp.get(), &holder_ops_instance); err) {
             bd_release(bdev, mp.get());
             return err;
         }
