@@ -18,10 +18,11 @@ CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Trac
 
 void CpuCore::claim_fill_buffer() {
     const sc_time now = absolute(qk_.get_local_time());
-    std::erase_if(in_flight_, [&](const sc_time& t) { return t <= now; });
+    std::erase_if(in_flight_, [&](const InFlight& f) { return f.done <= now; });
     if (params_.fill_buffers == 0 || in_flight_.size() < params_.fill_buffers) return;
-    const auto first = std::min_element(in_flight_.begin(), in_flight_.end());
-    qk_.set(*first - sc_core::sc_time_stamp());
+    const auto first = std::min_element(in_flight_.begin(), in_flight_.end(),
+                                        [](const InFlight& a, const InFlight& b) { return a.done < b.done; });
+    qk_.set(first->done - sc_core::sc_time_stamp());
     in_flight_.erase(first);
 }
 
@@ -54,7 +55,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         complete = std::max(complete, absolute(delay));
         if (posted) {
             // The core goes on once the operation is issued; a fill buffer tracks it until it completes.
-            in_flight_.push_back(absolute(delay));
+            in_flight_.push_back(InFlight{absolute(delay), op == MemOp::load});
             if (tracer_.waves()) {
                 tracer_.level(track_ + ".fill_buffers", to_ns(absolute(issued)), +1);
                 tracer_.level(track_ + ".fill_buffers", to_ns(absolute(delay)), -1);
@@ -132,16 +133,33 @@ CpuCore::Result CpuCore::clwb(std::uint64_t spa, std::uint64_t len) {
     return access(tlm::TLM_IGNORE_COMMAND, MemOp::writeback, spa, nullptr, len, true);
 }
 
+CpuCore::Result CpuCore::clflush(std::uint64_t spa, std::uint64_t len) {
+    return access(tlm::TLM_IGNORE_COMMAND, MemOp::flush, spa, nullptr, len, false);
+}
+
 CpuCore::Result CpuCore::clflushopt(std::uint64_t spa, std::uint64_t len) {
     return access(tlm::TLM_IGNORE_COMMAND, MemOp::flush, spa, nullptr, len, true);
 }
 
+template <typename Which> void CpuCore::drain(Which which) {
+    for (const InFlight& f : in_flight_)
+        if (which(f) && f.done > absolute(qk_.get_local_time())) qk_.set(f.done - sc_core::sc_time_stamp());
+    std::erase_if(in_flight_, which);
+}
+
 CpuCore::Result CpuCore::sfence() {
     const sc_time start = qk_.get_current_time();
-    // Every posted operation must have completed: the last one to do so sets when sfence retires.
-    for (const sc_time& t : in_flight_)
-        if (t > absolute(qk_.get_local_time())) qk_.set(t - sc_core::sc_time_stamp());
-    in_flight_.clear();
+    // Every posted store and write-back must have completed: the last one to do so sets when sfence
+    // retires.
+    drain([](const InFlight& f) { return !f.load; });
+    qk_.sync();
+    const sc_time cost = qk_.get_current_time() - start;
+    return Result{Status::ok, cost, cost, 0};
+}
+
+CpuCore::Result CpuCore::mfence() {
+    const sc_time start = qk_.get_current_time();
+    drain([](const InFlight&) { return true; });
     qk_.sync();
     const sc_time cost = qk_.get_current_time() - start;
     return Result{Status::ok, cost, cost, 0};

@@ -92,9 +92,14 @@ class CpuCore final : public sc_core::sc_module {
     Result nt_store(std::uint64_t spa, std::span<const std::byte> in);
     Result clwb(std::uint64_t spa, std::uint64_t len);
     Result clflushopt(std::uint64_t spa, std::uint64_t len);
-    // Every earlier store and write-back is in the persistence domain: here they completed inside
-    // their transactions (posted into the controller), so sfence only synchronises with SystemC time.
+    // clflush: write back and invalidate, ordered with other clflushes and stores (Intel SDM: it is not
+    // posted like clflushopt): the core waits until each line's write-back is in the persistence domain.
+    Result clflush(std::uint64_t spa, std::uint64_t len);
+    // sfence: waits until every posted store, non-temporal store, clwb and clflushopt has completed
+    // (their writes are then in the persistence domain); independent loads in flight are not waited for.
     Result sfence();
+    // mfence: as sfence, and also waits for the independent loads in flight.
+    Result mfence();
     // Time spent computing, not accessing memory.
     void work(const sc_core::sc_time& t);
     // Waits until SystemC time has caught up with this core's local time.
@@ -127,7 +132,13 @@ class CpuCore final : public sc_core::sc_module {
     std::string track_;
     tlm_utils::tlm_quantumkeeper qk_;
     mca::McaBanks mca_;
-    std::vector<sc_core::sc_time> in_flight_; // absolute completion times of posted operations
+    struct InFlight {
+        sc_core::sc_time done; // absolute completion time
+        bool load;             // an independent load (mfence waits for it, sfence does not)
+    };
+    // Waits (local time) until every posted operation that `which` selects has completed, then drops them.
+    template <typename Which> void drain(Which which);
+    std::vector<InFlight> in_flight_; // posted operations holding a fill buffer
     ReusablePayload txn_;                      // reused for every line (models/tlm_extensions.h)
     CpuCoreStats stats_;
 };

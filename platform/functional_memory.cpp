@@ -109,6 +109,9 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
 
     AccessResult clwb(std::uint64_t, std::uint64_t) override { return tick(); } // no cache: always durable
     AccessResult sfence() override { return tick(); }
+    AccessResult mfence() override { return tick(); }
+    AccessResult clflushopt(std::uint64_t, std::uint64_t) override { return tick(); } // no cache
+    AccessResult clflush(std::uint64_t, std::uint64_t) override { return tick(); }
     void cpu_work(std::uint64_t ns) override { m_.now_ns += ns; }
     [[nodiscard]] std::uint64_t now_ns() const override { return m_.now_ns; }
     [[nodiscard]] unsigned cpu() const override { return cpu_; }

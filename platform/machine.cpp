@@ -91,6 +91,18 @@ class Machine::Impl::Port final : public MemoryPort {
         auto& core = m_.activate(cpu_);
         return convert(core, core.sfence());
     }
+    AccessResult mfence() override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.mfence());
+    }
+    AccessResult clflushopt(std::uint64_t spa, std::uint64_t len) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.clflushopt(spa, len));
+    }
+    AccessResult clflush(std::uint64_t spa, std::uint64_t len) override {
+        auto& core = m_.activate(cpu_);
+        return convert(core, core.clflush(spa, len));
+    }
     void cpu_work(std::uint64_t ns) override { m_.activate(cpu_).work(models::ns(ns)); }
     [[nodiscard]] std::uint64_t now_ns() const override { return models::to_ns(m_.cores[cpu_]->now()); }
     [[nodiscard]] unsigned cpu() const override { return cpu_; }

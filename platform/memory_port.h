@@ -59,8 +59,14 @@ class MemoryPort {
     virtual AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) = 0;
     // Write back every dirty cache line overlapping [spa, spa + len) without evicting it. Posted.
     virtual AccessResult clwb(std::uint64_t spa, std::uint64_t len) = 0;
+    // Write back and invalidate every cache line overlapping the range. clflushopt is posted (sfence
+    // waits for it); clflush is ordered: it returns once each line's write-back is persistent.
+    virtual AccessResult clflushopt(std::uint64_t spa, std::uint64_t len) = 0;
+    virtual AccessResult clflush(std::uint64_t spa, std::uint64_t len) = 0;
     // Orders earlier stores and write-backs: returns once they are in the persistence domain.
     virtual AccessResult sfence() = 0;
+    // As sfence, and also waits for independent loads (load_nowait) still in flight.
+    virtual AccessResult mfence() = 0;
 
     // Charges kernel CPU work that is not a memory access (cost model step), advancing time.
     virtual void cpu_work(std::uint64_t ns) = 0;

@@ -3,7 +3,7 @@
 // one guest thread. Bandwidth rows run one guest thread per stream on its own core (Machine::run_parallel),
 // 17 for reads and 4 for writes, the thread counts at which Yang et al. saw six DIMMs saturate: each thread
 // streams 64 B accesses over its own region (independent loads with load_nowait, or non-temporal stores)
-// and ends with sfence; bandwidth is all bytes moved over the time the last thread finished. What limits
+// and ends with mfence; bandwidth is all bytes moved over the time the last thread finished. What limits
 // it is the model's structure, not a fitted constant: fill buffers per core, the controller's WPQ, the
 // XPBuffer combining 64 B writes into XPLines, and each DIMM's media occupancy.
 #include "scenarios/calibrate.h"
@@ -128,7 +128,7 @@ double stream_bandwidth(Machine& m, u64 base, unsigned threads, bool write) {
                 const auto r = write ? port.nt_store(at, buf) : port.load_nowait(at, buf);
                 if (!r.ok()) throw std::runtime_error(fmt::format("thread {} failed at {:#x}", t, at));
             }
-            (void)port.sfence();
+            (void)port.mfence(); // the last loads' data and stores have arrived
             finished[t] = port.now_ns();
         });
     m.run_parallel(std::move(guests));

@@ -309,7 +309,7 @@ ReplayResult replay(const Trace& trace, const platform::PlatformConfig& config, 
                 }
             }
         }
-        (void)port.sfence(); // every posted read and write has completed
+        (void)port.mfence(); // every posted read and write has completed
         out.simulated_ns = port.now_ns();
         out.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     });

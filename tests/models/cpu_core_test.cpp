@@ -190,7 +190,7 @@ TEST_CASE("independent loads overlap their misses and deliver data at once") {
         CHECK(r1.cost == sc_time(1, SC_NS));
         CHECK(r1.latency == sc_time(305, SC_NS)); // an idle random load: 10 + 70 + 225
         CHECK(r2.latency == sc_time(305, SC_NS));
-        (void)s.core->sfence();
+        (void)s.core->mfence();
         CHECK(s.core->now() == sc_time(306, SC_NS)); // two misses in 306 ns, not 610
     });
 }
@@ -206,5 +206,37 @@ TEST_CASE("with no fill buffers posted operations block like loads") {
         const auto r = blocking.nt_store(spa_base, bytes(64, 1));
         CHECK(r.cost == sc_time(80, SC_NS));
         CHECK(r.latency == r.cost);
+    });
+}
+
+TEST_CASE("clflush waits for its write-back while clflushopt is posted until sfence") {
+    test::MemorySystem s;
+    test::run_thread([&] {
+        const auto data = bytes(64, 9);
+        REQUIRE(s.core->store(spa_base, data).ok());        // miss: RFO, line now dirty
+        REQUIRE(s.core->store(spa_base + 4096, data).ok()); // another dirty line
+        const auto opt = s.core->clflushopt(spa_base, 64);
+        CHECK(opt.cost == sc_time(1, SC_NS)); // issued only
+        CHECK(opt.latency > opt.cost);
+        CHECK_FALSE(s.cache->contains(spa_base));
+        const auto flush = s.core->clflush(spa_base + 4096, 64);
+        CHECK(flush.cost == flush.latency); // ordered: waits for the write-back to reach the WPQ
+        CHECK(flush.cost >= sc_time(80, SC_NS));
+        CHECK_FALSE(s.cache->contains(spa_base + 4096));
+        CHECK(s.media_bytes(spa_base + 4096, 64) == data);
+    });
+}
+
+TEST_CASE("sfence does not wait for independent loads in flight and mfence does") {
+    test::MemorySystem s;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64);
+        const auto load = s.core->load_nowait(spa_base + 0x80, buf);
+        CHECK(load.latency == sc_time(305, SC_NS));
+        const auto sf = s.core->sfence();
+        CHECK(sf.cost == sc_core::SC_ZERO_TIME); // no store in flight
+        const auto mf = s.core->mfence();
+        CHECK(s.core->now() == sc_time(305, SC_NS)); // the load's data has arrived
+        CHECK(mf.cost == sc_time(305 - 1, SC_NS));
     });
 }
