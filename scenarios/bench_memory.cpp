@@ -56,9 +56,9 @@ int measure_row(u64 touch_bytes) {
     const u64 line = pc.dimm.line_bytes;
     const u64 lines_total = pc.dimm_count * pc.dimm.capacity_bytes / line;
     const u64 lines = touch_bytes / line;
-    // Odd and not a multiple of 3: coprime to 6 x 2^k lines, so i * stride mod lines_total never repeats.
-    const u64 stride = 0x9E3779B97F4A7C15ull % lines_total | 1;
-    const u64 stride_ok = stride % 3 == 0 ? stride + 2 : stride;
+    // A prime below 2^30 (so i * stride fits 64 bits for every i below 2^34 lines) other than 2 and 3:
+    // coprime to the 6 x 2^k lines of the set, so i * stride mod lines_total never repeats.
+    constexpr u64 stride = 1'000'000'007;
     NullTracer tracer;
     const u64 before = rss_bytes();
     platform::Machine machine(pc, tracer);
@@ -67,8 +67,7 @@ int measure_row(u64 touch_bytes) {
         auto& port = machine.port(0);
         std::vector<std::byte> data(line, std::byte{0x5a});
         for (u64 i = 0; i < lines; ++i) {
-            const u64 at = pc.pmem_spa_base + static_cast<u64>((static_cast<unsigned __int128>(i) * stride_ok) %
-                                                               lines_total) * line;
+            const u64 at = pc.pmem_spa_base + (i * stride) % lines_total * line;
             if (!port.nt_store(at, data).ok()) throw std::runtime_error(fmt::format("store at {:#x} failed", at));
         }
         (void)port.sfence();
