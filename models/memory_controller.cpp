@@ -16,7 +16,7 @@ using sc_core::sc_time;
 MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControllerParams params,
                                    Tracer& tracer)
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
-      tracer_(tracer), wpq_(params_.dimm_count) {
+      tracer_(tracer), rpq_(params_.dimm_count), wpq_(params_.dimm_count) {
     socket.register_b_transport(this, &MemoryController::b_transport);
     socket.register_transport_dbg(this, &MemoryController::transport_dbg);
 }
@@ -98,14 +98,46 @@ void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_gen
 
 } // namespace
 
+sc_time MemoryController::claim_entry(std::vector<sc_time>& queue, unsigned depth, const sc_time& now,
+                                      Counter& full) {
+    // A min-heap of completion times: entries done by `t` have left the queue.
+    auto pop_until = [&queue](const sc_time& t) {
+        while (!queue.empty() && queue.front() <= t) {
+            std::pop_heap(queue.begin(), queue.end(), std::greater<>{});
+            queue.pop_back();
+        }
+    };
+    pop_until(now);
+    if (depth == 0 || queue.size() < depth) return sc_core::SC_ZERO_TIME;
+    const sc_time room = queue.front();
+    pop_until(room);
+    full += 1;
+    return room - now;
+}
+
+void MemoryController::hold_entry(std::vector<sc_time>& queue, const sc_time& until) {
+    queue.push_back(until);
+    std::push_heap(queue.begin(), queue.end(), std::greater<>{});
+}
+
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
     tlm::tlm_generic_payload& down = down_.begin(op_of(up));
     MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
+    // The read waits for a free RPQ entry, holds it until its data is back, and is then answered.
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
     // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
+    auto& rpq = rpq_[at.dimm];
+    delay += claim_entry(rpq, params_.rpq_depth, sc_core::sc_time_stamp() + delay, stats_.rpq_full);
+    const sc_time accepted = sc_core::sc_time_stamp() + delay;
     dimm[at.dimm]->b_transport(down, delay);
+    hold_entry(rpq, sc_core::sc_time_stamp() + delay);
+    if (tracer_.waves()) {
+        const std::string signal = fmt::format("{}.rpq{}", name(), at.dimm);
+        tracer_.level(signal, to_ns(accepted), +1);
+        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), -1);
+    }
     stats_.read_bytes += len;
     if (down.is_response_ok()) return;
     up.set_response_status(down.get_response_status());
@@ -130,25 +162,10 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
     // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
     // unless the WPQ is full: then the writer waits until the earliest-completing entry frees room.
     auto& wpq = wpq_[at.dimm];
-    const sc_time now = sc_core::sc_time_stamp() + delay;
-    // A min-heap of completion times: entries done by `now` have left the queue.
-    auto pop_until = [&wpq](const sc_time& t) {
-        while (!wpq.empty() && wpq.front() <= t) {
-            std::pop_heap(wpq.begin(), wpq.end(), std::greater<>{});
-            wpq.pop_back();
-        }
-    };
-    pop_until(now);
-    if (params_.wpq_depth > 0 && wpq.size() >= params_.wpq_depth) {
-        const sc_time room = wpq.front();
-        delay += room - now;
-        pop_until(room);
-        stats_.wpq_full += 1;
-    }
+    delay += claim_entry(wpq, params_.wpq_depth, sc_core::sc_time_stamp() + delay, stats_.wpq_full);
     sc_time media_time = delay;
     dimm[at.dimm]->b_transport(down, media_time);
-    wpq.push_back(sc_core::sc_time_stamp() + media_time);
-    std::push_heap(wpq.begin(), wpq.end(), std::greater<>{});
+    hold_entry(wpq, sc_core::sc_time_stamp() + media_time);
     if (tracer_.waves()) {
         const std::string signal = fmt::format("{}.wpq{}", name(), at.dimm);
         tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), +1);

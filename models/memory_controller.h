@@ -8,16 +8,18 @@
 //  - timing: `frontend` per request (decode, queue insertion, DDR-T command and data transfer); a read
 //    then waits for the DIMM (including the DIMM's media queueing); a write completes once accepted
 //  - write pending queue (WPQ), one per DIMM, `wpq_depth` entries: a write holds its entry from
-//    acceptance until the DIMM reports its media write complete (the DIMM's returned delay). A write
-//    finding the WPQ full waits until the oldest-completing entry leaves (back-pressure), so sustained
-//    posted writes are bounded by the DIMM's media write bandwidth; an idle WPQ costs nothing
+//    acceptance until the DIMM has taken it (its XPBuffer, or the media when unbuffered: the DIMM's
+//    returned delay). A write finding the WPQ full waits until the earliest-completing entry leaves
+//    (back-pressure), so sustained posted writes are bounded by the DIMM; an idle WPQ costs nothing
+//  - read pending queue (RPQ), one per DIMM, `rpq_depth` entries: a read holds its entry from
+//    acceptance until its data returns; a read finding the RPQ full waits for the earliest to leave
 //  - persistence (ADR): a write accepted by the controller is persistent. Writes are handed to the DIMM
 //    inside b_transport, so the media holds them when the call returns; the media write time is the
 //    DIMM's, not the writer's (posted write)
 //  - errors: a poisoned read returns TLM_GENERIC_ERROR_RESPONSE with MemoryErrorExtension completed
 //    with the SPA of the poisoned line
-// Simplified: no read pending queue of the controller's own (reads queue on the DIMM's media), no
-// scheduling between reads and writes beyond the DIMM's FIFO media.
+// Simplified: no scheduling between reads and writes beyond the DIMM's FIFO media (no read priority,
+// no write drain watermarks).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,7 @@ struct MemoryControllerParams {
     unsigned dimm_count = 0;                       // initiator sockets to create
     sc_core::sc_time frontend{70, sc_core::SC_NS}; // per request (see platform_config.h)
     unsigned wpq_depth = 64;                       // WPQ entries per DIMM (0: unbounded)
+    unsigned rpq_depth = 64;                       // RPQ entries per DIMM (0: unbounded)
     unsigned poison_lsb = 8;                       // log2 of the DIMMs' media line: the UCNA's address LSB
 };
 
@@ -62,9 +65,11 @@ struct MemoryControllerStats {
     Counter failed_writes{"mc.failed_writes", "events",
                           "posted writes the DIMM could not complete (poisoned RMW)"};
     Counter wpq_full{"mc.wpq_full", "events", "writes that waited for room in a full WPQ"};
+    Counter rpq_full{"mc.rpq_full", "events", "reads that waited for room in a full RPQ"};
 
     void collect(MetricMap& out) const {
-        for (const Counter* c : {&read_bytes, &write_bytes, &poison_responses, &failed_writes, &wpq_full})
+        for (const Counter* c :
+             {&read_bytes, &write_bytes, &poison_responses, &failed_writes, &wpq_full, &rpq_full})
             add_metric(out, *c);
     }
 };
@@ -96,7 +101,15 @@ class MemoryController final : public sc_core::sc_module {
     MemoryControllerParams params_;
     Tracer& tracer_;
     ReusablePayload down_; // reused for every DIMM request (models/tlm_extensions.h)
-    // Per DIMM: absolute media-completion times of the writes holding a WPQ entry (a min-heap).
+    // A pending queue of `depth` entries (0: unbounded) holding requests until their completion times
+    // (a min-heap in `queue`): returns how long a request arriving at `now` waits for an entry, counting
+    // the wait in `full`.
+    static sc_core::sc_time claim_entry(std::vector<sc_core::sc_time>& queue, unsigned depth,
+                                        const sc_core::sc_time& now, Counter& full);
+    static void hold_entry(std::vector<sc_core::sc_time>& queue, const sc_core::sc_time& until);
+    // Per DIMM: absolute completion times of the reads holding an RPQ entry (data returned) and of the
+    // writes holding a WPQ entry (accepted by the DIMM).
+    std::vector<std::vector<sc_core::sc_time>> rpq_;
     std::vector<std::vector<sc_core::sc_time>> wpq_;
     std::vector<CmciRecord> cmci_;
     MemoryControllerStats stats_;

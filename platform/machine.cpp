@@ -235,6 +235,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     mp.dimm_count = config.dimm_count;
     mp.frontend = models::ns(config.mc.frontend_ns);
     mp.wpq_depth = config.mc.wpq_depth;
+    mp.rpq_depth = config.mc.rpq_depth;
     mp.poison_lsb = static_cast<unsigned>(std::countr_zero(config.dimm.line_bytes));
     mc = std::make_unique<models::MemoryController>("mc0", mp, tracer);
     for (unsigned i = 0; i < config.dimm_count; ++i)

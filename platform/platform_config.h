@@ -77,6 +77,10 @@ struct ControllerConfig {
     // our choice, small like the queues VANS models (Wang et al. MICRO'20), and large enough that idle and
     // lightly loaded writers never see it.
     unsigned wpq_depth = 64;
+    // mc.rpq_depth: read pending queue entries per DIMM, each held until its data returns (0: unbounded).
+    // Also unpublished for the iMC; 64 like the WPQ. It binds only when more reads are in flight to one
+    // DIMM than its media can serve (the calibration's 17 reader threads on one DIMM keep ~200 in flight).
+    unsigned rpq_depth = 64;
 };
 
 struct PlatformConfig {

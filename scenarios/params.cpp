@@ -172,8 +172,11 @@ std::vector<ParamSpec> make_registry() {
         return p;
     }());
     r.push_back(count_param(
-        "mc.wpq_depth", "write pending queue entries per DIMM, held until the media write ends (0: unbounded)",
+        "mc.wpq_depth", "write pending queue entries per DIMM, held until the DIMM takes the write (0: unbounded)",
         [](auto& c) -> auto& { return c.platform.mc.wpq_depth; }));
+    r.push_back(count_param(
+        "mc.rpq_depth", "read pending queue entries per DIMM, held until the data returns (0: unbounded)",
+        [](auto& c) -> auto& { return c.platform.mc.rpq_depth; }));
     r.push_back(duration_param(
         "sim.quantum", "temporal decoupling: a core syncs with SystemC at least this often",
         [](auto& c) -> auto& { return c.platform.quantum_ns; }));

@@ -177,11 +177,12 @@ struct InterleavedBench {
     std::unique_ptr<MemoryController> mc;
     test::Initiator init;
 
-    explicit InterleavedBench(unsigned ways, unsigned wpq_depth = 64)
+    explicit InterleavedBench(unsigned ways, unsigned wpq_depth = 64, unsigned rpq_depth = 64)
         : init(("init" + std::to_string(ways)).c_str()) {
         MemoryControllerParams p;
         p.dimm_count = ways;
         p.wpq_depth = wpq_depth;
+        p.rpq_depth = rpq_depth;
         InterleaveSet set;
         set.spa_base = spa_base;
         set.size = ways * test::dimm_bytes;
@@ -278,4 +279,33 @@ TEST_CASE("posted writes beyond the WPQ depth wait for the media") {
     CHECK(gbps > 2.25);
     CHECK(gbps < 2.35);
     CHECK(b.mc->stats().wpq_full.value == 32);
+}
+
+TEST_CASE("reads beyond the RPQ depth wait until the earliest read has its data") {
+    InterleavedBench b(1, 64, 4);
+    std::vector<sc_time> done;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64);
+        // Ten reads of different XPLines arriving together on one DIMM.
+        for (unsigned i = 0; i < 10; ++i) {
+            tlm::tlm_generic_payload t;
+            t.set_command(tlm::TLM_READ_COMMAND);
+            t.set_address(spa_base + i * 4096ull);
+            t.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
+            t.set_data_length(64);
+            t.set_streaming_width(64);
+            t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+            sc_time d = sc_core::SC_ZERO_TIME;
+            b.init.socket->b_transport(t, d);
+            CHECK(t.is_response_ok());
+            done.push_back(d);
+        }
+    });
+    REQUIRE(done.size() == 10);
+    CHECK(done[0] == sc_time(70 + 225, SC_NS)); // front end + media read, idle
+    // The fifth finds four reads holding the RPQ and starts when the first has returned its data.
+    CHECK(done[4] >= done[0] + sc_time(225, SC_NS));
+    CHECK(b.mc->stats().rpq_full.value == 6);
+    for (unsigned i = 1; i < 10; ++i)
+        CHECK(done[i] > done[i - 1]);
 }
