@@ -19,6 +19,7 @@
 #include "models/tracer.h"
 #include "platform/machine.h"
 #include "scenarios/params.h"
+#include "scenarios/self_exec.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -83,21 +84,6 @@ int measure_row(u64 touch_bytes) {
     return 0;
 }
 
-std::optional<nlohmann::ordered_json> run_child(const std::filesystem::path& self, u64 bytes) {
-    const std::string cmd = fmt::format("'{}' bench memory --row {} </dev/null", self.string(), bytes);
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return std::nullopt;
-    std::string out;
-    std::array<char, 512> buf{};
-    while (const std::size_t n = fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), n);
-    if (pclose(p) != 0) return std::nullopt;
-    try {
-        return nlohmann::ordered_json::parse(out);
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
 
 } // namespace
 
@@ -111,7 +97,7 @@ int bench_memory_main(const BenchMemoryOptions& options, const std::filesystem::
                                     "RSS limit", "");
     bool all = true;
     for (const u64 size : sizes) {
-        auto row = run_child(self, size);
+        auto row = run_self_json(self, fmt::format("bench memory --row {}", size));
         if (!row) {
             fmt::print(stderr, "daxsim: bench memory: the {} B row failed\n", size);
             return 1;

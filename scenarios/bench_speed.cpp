@@ -21,6 +21,7 @@
 
 #include "models/tracer.h"
 #include "platform/machine.h"
+#include "scenarios/self_exec.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -116,23 +117,6 @@ int measure_mode(const BenchSpeedOptions& options, platform::Timing timing) {
     return 0;
 }
 
-std::optional<nlohmann::ordered_json> run_child(const std::filesystem::path& self, const char* timing,
-                                                u64 transactions) {
-    const std::string cmd = fmt::format("'{}' bench speed --timing {} --transactions {} </dev/null",
-                                        self.string(), timing, transactions);
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return std::nullopt;
-    std::string out;
-    std::array<char, 256> buf{};
-    while (const std::size_t got = fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), got);
-    if (pclose(p) != 0) return std::nullopt;
-    try {
-        return nlohmann::ordered_json::parse(out);
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
 
 } // namespace
 
@@ -143,8 +127,12 @@ int bench_speed_main(const BenchSpeedOptions& options, const std::filesystem::pa
         fmt::print(stderr, "daxsim: error: bench speed: --timing must be lt or at, not '{}'\n", *options.timing);
         return 2;
     }
-    auto lt = run_child(self, "lt", options.transactions);
-    auto at = run_child(self, "at", options.transactions);
+    auto child = [&](const char* timing) {
+        return run_self_json(self, fmt::format("bench speed --timing {} --transactions {}", timing,
+                                               options.transactions));
+    };
+    auto lt = child("lt");
+    auto at = child("at");
     if (!lt || !at) {
         fmt::print(stderr, "daxsim: bench speed: a measurement failed\n");
         return 1;

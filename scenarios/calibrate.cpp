@@ -24,6 +24,7 @@
 #include "models/tracer.h"
 #include "platform/machine.h"
 #include "scenarios/params.h"
+#include "scenarios/self_exec.h"
 
 namespace daxsim::scenarios {
 namespace {
@@ -226,16 +227,10 @@ int measure_row(const RowSpec& spec) {
 
 // Runs `self calibrate --row NAME` and reads the number it prints.
 std::optional<double> run_child(const std::filesystem::path& self, const char* name) {
-    const std::string cmd = fmt::format("'{}' calibrate --row {} </dev/null", self.string(), name);
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return std::nullopt;
-    std::string out;
-    std::array<char, 256> buf{};
-    while (const std::size_t n = fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), n);
-    if (pclose(p) != 0) return std::nullopt;
+    const auto out = run_self(self, fmt::format("calibrate --row {}", name));
+    if (!out) return std::nullopt;
     try {
-        return std::stod(out);
+        return std::stod(*out);
     } catch (const std::exception&) {
         return std::nullopt;
     }
