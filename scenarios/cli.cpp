@@ -146,7 +146,8 @@ int daxsim_main(int argc, char** argv) {
     // daxsim bench failure (bench_failure.h), daxsim bench speed (bench_speed.h).
     CLI::App* bench =
         app.add_subcommand("bench", "benchmarks: `bench failure` (host cost of one memory failure as "
-                                    "the rmapbt grows), `bench speed` (simulation speed)");
+                                    "the rmapbt grows), `bench speed` (simulation speed, timing=lt and at), "
+                                    "`bench memory` (host RSS against media touched)");
     bench->require_subcommand(1);
     BenchFailureOptions bench_failure_opts;
     CLI::App* bench_failure = bench->add_subcommand(
