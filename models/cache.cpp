@@ -15,6 +15,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     : sc_module(name), socket("socket"), mem("mem"), params_(params),
       sets_(params.ways == 0 ? 0 : params.capacity_bytes / line_bytes / params.ways) {
     if (sets_ == 0) throw std::invalid_argument("Cache: capacity must hold at least one line per way");
+    if ((sets_ & (sets_ - 1)) == 0) sets_mask_ = sets_ - 1;
     lines_.resize(sets_ * params_.ways);
     data_.resize(lines_.size() * line_bytes);
     socket.register_b_transport(this, &Cache::b_transport);
@@ -55,7 +56,7 @@ void Cache::write_back(Line& l, sc_time& delay) {
 }
 
 Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
-    std::array<std::byte, line_bytes> buf{};
+    std::array<std::byte, line_bytes> buf; // written whole by a successful read, unused otherwise
     tlm::tlm_generic_payload& rd = rd_.begin(op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
     MemoryErrorExtension* err = rd_.error();
     rd.set_command(tlm::TLM_READ_COMMAND);

@@ -84,7 +84,8 @@ class Cache final : public sc_core::sc_module {
     unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
 
     [[nodiscard]] std::size_t set_of(std::uint64_t line_addr) const {
-        return (line_addr / line_bytes) % sets_;
+        const std::uint64_t line = line_addr / line_bytes;
+        return sets_mask_ != 0 ? line & sets_mask_ : line % sets_; // a mask for the usual power-of-two sets
     }
     [[nodiscard]] const Line* find(std::uint64_t line_addr) const;
     Line* find(std::uint64_t line_addr);
@@ -101,6 +102,7 @@ class Cache final : public sc_core::sc_module {
     ReusablePayload rd_;
     ReusablePayload wb_;
     std::size_t sets_;
+    std::size_t sets_mask_ = 0; // sets_ - 1 when sets_ is a power of two
     std::vector<Line> lines_;     // sets_ * ways, set-major
     std::vector<std::byte> data_; // line data, same order
     std::uint64_t use_clock_ = 0;

@@ -49,16 +49,17 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         if (posted) claim_fill_buffer();
         if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) qk_.sync();
+        const sc_time stamp = sc_core::sc_time_stamp(); // constant until the next sync()
         const sc_time issued = qk_.get_local_time();
         sc_time delay = issued;
         socket->b_transport(t, delay);
-        complete = std::max(complete, absolute(delay));
+        complete = std::max(complete, stamp + delay);
         if (posted) {
             // The core goes on once the operation is issued; a fill buffer tracks it until it completes.
-            in_flight_.push_back(InFlight{absolute(delay), op == MemOp::load});
+            in_flight_.push_back(InFlight{stamp + delay, op == MemOp::load});
             if (tracer_.waves()) {
-                tracer_.level(track_ + ".fill_buffers", to_ns(absolute(issued)), +1);
-                tracer_.level(track_ + ".fill_buffers", to_ns(absolute(delay)), -1);
+                tracer_.level(track_ + ".fill_buffers", to_ns(stamp + issued), +1);
+                tracer_.level(track_ + ".fill_buffers", to_ns(stamp + delay), -1);
             }
             qk_.set(issued + params_.issue);
         } else {

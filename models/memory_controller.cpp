@@ -122,6 +122,8 @@ void MemoryController::hold_entry(std::vector<sc_time>& queue, const sc_time& un
 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
+    // No wait() happens inside a b_transport here: SystemC time is constant for the whole call.
+    const sc_time stamp = sc_core::sc_time_stamp();
     tlm::tlm_generic_payload& down = down_.begin(op_of(up));
     MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
@@ -129,14 +131,14 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
     // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
     auto& rpq = rpq_[at.dimm];
-    delay += claim_entry(rpq, params_.rpq_depth, sc_core::sc_time_stamp() + delay, stats_.rpq_full);
-    const sc_time accepted = sc_core::sc_time_stamp() + delay;
+    delay += claim_entry(rpq, params_.rpq_depth, stamp + delay, stats_.rpq_full);
+    const sc_time accepted = stamp + delay;
     dimm[at.dimm]->b_transport(down, delay);
-    hold_entry(rpq, sc_core::sc_time_stamp() + delay);
+    hold_entry(rpq, stamp + delay);
     if (tracer_.waves()) {
         const std::string signal = fmt::format("{}.rpq{}", name(), at.dimm);
         tracer_.level(signal, to_ns(accepted), +1);
-        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), -1);
+        tracer_.level(signal, to_ns(stamp + delay), -1);
     }
     stats_.read_bytes += len;
     if (down.is_response_ok()) return;
@@ -147,29 +149,31 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
         out.spa = encode(at.dimm, err->dpa).value_or(0);
         stats_.poison_responses += 1;
         if (tracer_.enabled())
-            tracer_.instant(name(), "poison response", to_ns(sc_core::sc_time_stamp() + delay),
+            tracer_.instant(name(), "poison response", to_ns(stamp + delay),
                             {{"spa", fmt::format("{:#x}", out.spa)}});
         if (tracer_.waves())
-            tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(sc_core::sc_time_stamp() + delay));
+            tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(stamp + delay));
     }
 }
 
 void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                    std::uint64_t offset, std::uint64_t len, sc_time& delay) {
+    // No wait() happens inside a b_transport here: SystemC time is constant for the whole call.
+    const sc_time stamp = sc_core::sc_time_stamp();
     tlm::tlm_generic_payload& down = down_.begin(op_of(up));
     MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);
     // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
     // unless the WPQ is full: then the writer waits until the earliest-completing entry frees room.
     auto& wpq = wpq_[at.dimm];
-    delay += claim_entry(wpq, params_.wpq_depth, sc_core::sc_time_stamp() + delay, stats_.wpq_full);
+    delay += claim_entry(wpq, params_.wpq_depth, stamp + delay, stats_.wpq_full);
     sc_time media_time = delay;
     dimm[at.dimm]->b_transport(down, media_time);
-    hold_entry(wpq, sc_core::sc_time_stamp() + media_time);
+    hold_entry(wpq, stamp + media_time);
     if (tracer_.waves()) {
         const std::string signal = fmt::format("{}.wpq{}", name(), at.dimm);
-        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + delay), +1);
-        tracer_.level(signal, to_ns(sc_core::sc_time_stamp() + media_time), -1);
+        tracer_.level(signal, to_ns(stamp + delay), +1);
+        tracer_.level(signal, to_ns(stamp + media_time), -1);
     }
     stats_.write_bytes += len;
     // A write the DIMM could not merge into a poisoned line is lost, not reported to the writer: a
@@ -181,11 +185,11 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
             const unsigned channel = at.dimm % 6;
             const std::uint64_t line_spa = encode(at.dimm, err->dpa).value_or(0);
             cmci_.push_back(CmciRecord{mca::imc_bank_first + channel, line_spa,
-                                       to_ns(sc_core::sc_time_stamp() + media_time),
+                                       to_ns(stamp + media_time),
                                        mca::ucna_memory_write(line_spa, channel, params_.poison_lsb)});
         }
         if (tracer_.waves())
-            tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(sc_core::sc_time_stamp() + media_time));
+            tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(stamp + media_time));
     }
 }
 
