@@ -195,6 +195,25 @@ TEST_CASE("cli runs are deterministic to the byte") {
     std::filesystem::remove_all(b);
 }
 
+TEST_CASE("one guest thread gives the same results under at timing as under lt") {
+    // With one core issuing, decoupling changes nothing about the order requests reach the queues: every
+    // figure, signal and dmesg line must be the same; only the recorded parameter differs.
+    const auto lt = out_dir("timing-lt");
+    const auto at = out_dir("timing-at");
+    const std::string quickstart = DAXSIM_SOURCE_DIR "/scenarios/quickstart.yaml";
+    REQUIRE(daxsim("run '" + quickstart + "' --quiet --out '" + lt.string() + "'").status == 0);
+    REQUIRE(daxsim("run '" + quickstart + "' --quiet --set timing=at --out '" + at.string() + "'").status == 0);
+    std::string a = slurp(lt / "results.json");
+    std::string b = slurp(at / "results.json");
+    const auto lt_param = a.find("\"timing\": \"lt\"");
+    REQUIRE(lt_param != std::string::npos);
+    REQUIRE(b.find("\"timing\": \"at\"") == lt_param);
+    a.replace(lt_param, 14, "\"timing\": \"at\"");
+    CHECK(a == b);
+    std::filesystem::remove_all(lt);
+    std::filesystem::remove_all(at);
+}
+
 TEST_CASE("cli invalid input writes no output files") {
     const auto dir = out_dir("invalid");
     CHECK(daxsim("run '" + invalid("unknown-command.yaml") + "' --out '" + dir.string() + "'").status == 2);
