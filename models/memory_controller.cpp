@@ -115,9 +115,20 @@ sc_time MemoryController::claim_entry(std::vector<sc_time>& queue, unsigned dept
     return room - now;
 }
 
-void MemoryController::hold_entry(std::vector<sc_time>& queue, const sc_time& until) {
-    queue.push_back(until);
+sc_time MemoryController::through_queue(std::vector<sc_time>& queue, unsigned depth, Counter& full,
+                                        const char* kind, unsigned dimm_index, tlm::tlm_generic_payload& down,
+                                        const sc_time& stamp, sc_time& delay) {
+    delay += claim_entry(queue, depth, stamp + delay, full);
+    sc_time done = delay;
+    dimm[dimm_index]->b_transport(down, done);
+    queue.push_back(stamp + done);
     std::push_heap(queue.begin(), queue.end(), std::greater<>{});
+    if (tracer_.waves()) {
+        const std::string signal = fmt::format("{}.{}{}", name(), kind, dimm_index);
+        tracer_.level(signal, to_ns(stamp + delay), +1);
+        tracer_.level(signal, to_ns(stamp + done), -1);
+    }
+    return done;
 }
 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
@@ -130,16 +141,7 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
     // The read waits for a free RPQ entry, holds it until its data is back, and is then answered.
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
     // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
-    auto& rpq = rpq_[at.dimm];
-    delay += claim_entry(rpq, params_.rpq_depth, stamp + delay, stats_.rpq_full);
-    const sc_time accepted = stamp + delay;
-    dimm[at.dimm]->b_transport(down, delay);
-    hold_entry(rpq, stamp + delay);
-    if (tracer_.waves()) {
-        const std::string signal = fmt::format("{}.rpq{}", name(), at.dimm);
-        tracer_.level(signal, to_ns(accepted), +1);
-        tracer_.level(signal, to_ns(stamp + delay), -1);
-    }
+    delay = through_queue(rpq_[at.dimm], params_.rpq_depth, stats_.rpq_full, "rpq", at.dimm, down, stamp, delay);
     stats_.read_bytes += len;
     if (down.is_response_ok()) return;
     up.set_response_status(down.get_response_status());
@@ -165,28 +167,18 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
     piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);
     // Posted: the write is persistent once accepted (ADR), so the media write time stays with the DIMM,
     // unless the WPQ is full: then the writer waits until the earliest-completing entry frees room.
-    auto& wpq = wpq_[at.dimm];
-    delay += claim_entry(wpq, params_.wpq_depth, stamp + delay, stats_.wpq_full);
-    sc_time media_time = delay;
-    dimm[at.dimm]->b_transport(down, media_time);
-    hold_entry(wpq, stamp + media_time);
-    if (tracer_.waves()) {
-        const std::string signal = fmt::format("{}.wpq{}", name(), at.dimm);
-        tracer_.level(signal, to_ns(stamp + delay), +1);
-        tracer_.level(signal, to_ns(stamp + media_time), -1);
-    }
+    const sc_time media_time =
+        through_queue(wpq_[at.dimm], params_.wpq_depth, stats_.wpq_full, "wpq", at.dimm, down, stamp, delay);
     stats_.write_bytes += len;
     // A write the DIMM could not merge into a poisoned line is lost, not reported to the writer: a
     // posted write has nobody waiting for it (a later issue may raise it as a UCNA/CMCI).
     if (!down.is_response_ok()) {
         stats_.failed_writes += 1;
         if (err->poisoned) {
-            // Six channels per iMC pair, one DIMM each, as the patrol scrubber numbers them.
-            const unsigned channel = at.dimm % 6;
             const std::uint64_t line_spa = encode(at.dimm, err->dpa).value_or(0);
-            cmci_.push_back(CmciRecord{mca::imc_bank_first + channel, line_spa,
-                                       to_ns(stamp + media_time),
-                                       mca::ucna_memory_write(line_spa, channel, params_.poison_lsb)});
+            cmci_.push_back(CmciRecord{mca::imc_bank(at.dimm), line_spa, to_ns(stamp + media_time),
+                                       mca::ucna_memory_write(line_spa, mca::imc_channel(at.dimm),
+                                                              params_.poison_lsb)});
         }
         if (tracer_.waves())
             tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(stamp + media_time));

@@ -106,7 +106,12 @@ class MemoryController final : public sc_core::sc_module {
     // the wait in `full`.
     static sc_core::sc_time claim_entry(std::vector<sc_core::sc_time>& queue, unsigned depth,
                                         const sc_core::sc_time& now, Counter& full);
-    static void hold_entry(std::vector<sc_core::sc_time>& queue, const sc_core::sc_time& until);
+    // Hands `down` to DIMM `dimm_index` through one of its pending queues (`kind` "rpq" or "wpq" names the
+    // waveform): waits in `delay` for a free entry, holds the entry until the DIMM's returned time, and
+    // returns that time (relative to `stamp`, like `delay`).
+    sc_core::sc_time through_queue(std::vector<sc_core::sc_time>& queue, unsigned depth, Counter& full,
+                                   const char* kind, unsigned dimm_index, tlm::tlm_generic_payload& down,
+                                   const sc_core::sc_time& stamp, sc_core::sc_time& delay);
     // Per DIMM: absolute completion times of the reads holding an RPQ entry (data returned) and of the
     // writes holding a WPQ entry (accepted by the DIMM).
     std::vector<std::vector<sc_core::sc_time>> rpq_;

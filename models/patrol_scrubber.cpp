@@ -26,11 +26,9 @@ ScrubPass PatrolScrubber::pass() {
             f.dimm = dimm;
             f.dpa = dpa;
             f.spa = *spa;
-            // Six channels per socket (one DIMM each), each with its own bank (13..18).
-            const unsigned channel = dimm % 6;
-            f.bank = mca::imc_bank_first + channel;
+            f.bank = mca::imc_bank(dimm);
             f.mcg_status = mca::srao_mcg_status;
-            f.record = mca::srao_patrol_scrub(*spa, channel, lsb);
+            f.record = mca::srao_patrol_scrub(*spa, mca::imc_channel(dimm), lsb);
             out.found.push_back(f);
         }
     }

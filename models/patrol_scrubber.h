@@ -31,6 +31,11 @@ namespace mca {
 // The first iMC bank on Skylake-SP (banks 13..18 are the memory controllers' channels; SDM vol. 3B,
 // table 16-27 and the Xeon SP uncore guide). The kernel only prints it.
 inline constexpr unsigned imc_bank_first = 13;
+// One DIMM per channel, six channels per socket as on a 2nd-gen Xeon SP: DIMM i is channel i % 6, and
+// its errors are logged in that channel's bank.
+inline constexpr unsigned imc_channels = 6;
+[[nodiscard]] constexpr unsigned imc_channel(unsigned dimm) { return dimm % imc_channels; }
+[[nodiscard]] constexpr unsigned imc_bank(unsigned dimm) { return imc_bank_first + imc_channel(dimm); }
 
 // SRAO patrol-scrub record (SDM vol. 3B, table 16-7): the scrubber found poison at `line_addr` on
 // `channel`, reporting an address LSB of `lsb` bits.

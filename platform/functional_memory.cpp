@@ -50,18 +50,12 @@ struct FunctionalMachine::Impl {
     std::uint64_t now_ns = 0; // one clock for the machine: tests drive it from one thread
     std::vector<MachineCheck> cmci; // UCNAs of dropped posted writes, as the timed controller logs them
 
-    // The record the timed controller logs (models/memory_controller.cpp) for the line at `dpa` of `md`.
-    void log_failed_write(const models::PmemMedia& md, std::uint64_t dpa) {
-        for (unsigned d = 0; d < media.size(); ++d) {
-            if (media[d].get() != &md) continue;
-            std::uint64_t spa = 0;
-            for (const auto& set : sets)
-                if (auto s = models::encode(set, d, dpa)) spa = *s;
-            const unsigned channel = d % 6;
-            const auto r = models::mca::ucna_memory_write(
-                spa, channel, static_cast<unsigned>(std::countr_zero(md.line_bytes())));
-            cmci.push_back(MachineCheck{0, models::mca::imc_bank_first + channel, 0, r.status, r.addr, r.misc});
-        }
+    // The record the timed controller logs (models/memory_controller.cpp) for the media line at `line_spa`.
+    void log_failed_write(std::uint64_t line_spa) {
+        const unsigned dimm = decode_spa(sets, line_spa).value().dimm;
+        const auto r = models::mca::ucna_memory_write(line_spa, models::mca::imc_channel(dimm),
+                                                      static_cast<unsigned>(std::countr_zero(media[dimm]->line_bytes())));
+        cmci.push_back(MachineCheck{0, models::mca::imc_bank(dimm), 0, r.status, r.addr, r.misc});
     }
 };
 
@@ -129,7 +123,9 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
         r.bytes_done = m_.walk(
             spa, in.size(), [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
                 const auto w = md.write(dpa, in.subspan(at - spa, n));
-                if (w.first_failed) m_.log_failed_write(md, *w.first_failed);
+                // The failed line lies in this piece's chunk, so its SPA is as far from `at` as its DPA
+                // is from `dpa` (it may start before the piece).
+                if (w.first_failed) m_.log_failed_write(at - (dpa - *w.first_failed));
                 return true;
             });
         if (r.bytes_done < in.size()) r.status = AccessStatus::no_device;
