@@ -136,12 +136,13 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
                 // The bytes are persistent once in the buffer (power-fail protected): store them now;
                 // the media write is charged when the line is evicted.
                 media_.write_raw(at, piece);
-                if (buffer_.contains(line)) {
+                const XpBuffer::WriteResult w = buffer_.write(line, at % lb, n);
+                if (w.hit) {
                     stats_.write_buffer_hits += 1;
                     if (tracer_.waves())
                         tracer_.pulse(track_ + ".buffer_hit", to_ns(sc_core::sc_time_stamp() + delay));
                 }
-                if (const auto evicted = buffer_.write(line, at % lb, n)) delay += write_back(*evicted, delay);
+                if (w.evicted) delay += write_back(*w.evicted, delay);
                 delay += params_.buffer_hit;
             }
             at += n;

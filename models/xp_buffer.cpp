@@ -88,7 +88,6 @@ void XpBuffer::push_front(std::size_t e) {
 }
 
 std::size_t XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evicted) {
-    if (const std::size_t e = find(line); e != npos) return e;
     std::size_t e = used_;
     if (used_ < capacity_) {
         ++used_;
@@ -115,20 +114,23 @@ bool XpBuffer::read_hit(std::uint64_t line, std::uint64_t offset, std::uint64_t 
 std::optional<XpBuffer::Eviction> XpBuffer::fill(std::uint64_t line) {
     std::optional<Eviction> evicted;
     if (!enabled()) return evicted;
-    const std::size_t e = allocate(line, evicted);
+    std::size_t e = find(line);
+    if (e == npos) e = allocate(line, evicted);
     filled_[e] = 1;
     touch(e);
     return evicted;
 }
 
-std::optional<XpBuffer::Eviction> XpBuffer::write(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
-    std::optional<Eviction> evicted;
-    if (!enabled()) return evicted;
-    const std::size_t e = allocate(line, evicted);
+XpBuffer::WriteResult XpBuffer::write(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
+    WriteResult r;
+    if (!enabled()) return r;
+    std::size_t e = find(line);
+    r.hit = e != npos;
+    if (!r.hit) e = allocate(line, r.evicted);
     std::uint64_t* w = written(e);
     for_each_word(offset, len, [&](std::uint64_t i, std::uint64_t mask) { w[i] |= mask; });
     touch(e);
-    return evicted;
+    return r;
 }
 
 void XpBuffer::remove(std::size_t e) {

@@ -36,8 +36,12 @@ class XpBuffer {
     bool read_hit(std::uint64_t line, std::uint64_t offset, std::uint64_t len);
     // `line` was just read from the media: it is now buffered whole (allocated if absent).
     std::optional<Eviction> fill(std::uint64_t line);
+    struct WriteResult {
+        bool hit = false;                // the line was already buffered (the write combined into it)
+        std::optional<Eviction> evicted; // what making room for it pushed out
+    };
     // Bytes [offset, offset + len) of `line` were written into the buffer (allocated if absent).
-    std::optional<Eviction> write(std::uint64_t line, std::uint64_t offset, std::uint64_t len);
+    WriteResult write(std::uint64_t line, std::uint64_t offset, std::uint64_t len);
     // Removes every line, returning those with data the media does not have yet, ascending.
     std::vector<Eviction> drain();
     // Forgets `line` without writing it back (its write went to the media directly).
@@ -50,7 +54,7 @@ class XpBuffer {
     // Entry i (i < used_) is spread over flat arrays, so that a lookup scans 64 packed line numbers.
     static constexpr std::size_t npos = ~std::size_t{0};
     [[nodiscard]] std::size_t find(std::uint64_t line) const;
-    // Returns the entry for `line`, allocating it (and evicting the least recently used) when absent.
+    // A new entry for `line`, which is not buffered: a free one, or the least recently used one evicted.
     std::size_t allocate(std::uint64_t line, std::optional<Eviction>& evicted);
     [[nodiscard]] bool covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const;
     [[nodiscard]] bool dirty(std::size_t e) const;
