@@ -48,8 +48,9 @@ class Tracer {
                        unsigned /*width*/) {}
 };
 
-// Discards everything; the default where nobody asked for a trace.
-class NullTracer final : public Tracer {
+// Discards everything; the default where nobody asked for a trace, and the base of a tracer that keeps
+// only some kinds of event (scenarios/vcd_writer.h keeps the waveforms).
+class NullTracer : public Tracer {
   public:
     [[nodiscard]] bool enabled() const override { return false; }
     void complete(const std::string&, const std::string&, std::uint64_t, std::uint64_t,

@@ -21,16 +21,8 @@
 
 namespace daxsim::scenarios {
 
-class VcdWriter final : public Tracer {
+class VcdWriter final : public NullTracer {
   public:
-    [[nodiscard]] bool enabled() const override { return false; }
-    void complete(const std::string&, const std::string&, std::uint64_t, std::uint64_t,
-                  std::vector<TraceArg>) override {}
-    void instant(const std::string&, const std::string&, std::uint64_t, std::vector<TraceArg>) override {}
-    void flow_begin(const std::string&, std::uint64_t, std::uint64_t) override {}
-    void flow_step(const std::string&, std::uint64_t, std::uint64_t) override {}
-    void flow_end(const std::string&, std::uint64_t, std::uint64_t) override {}
-
     [[nodiscard]] bool waves() const override { return true; }
     void level(const std::string& signal, std::uint64_t at_ns, std::int64_t delta) override;
     void pulse(const std::string& signal, std::uint64_t at_ns) override;
