@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "test_harness.h"
 
 using namespace daxsim;
@@ -203,15 +205,15 @@ struct InterleavedBench {
         init.socket.bind(mc->socket);
     }
 
-    // Issues `count` accesses of `len` bytes over consecutive addresses, all arriving at the current
-    // time (as many requests in flight would), and returns when the last one is done.
-    sc_time burst(tlm::tlm_command cmd, unsigned count, unsigned len) {
+    // Issues `count` accesses of `len` bytes, `stride` bytes apart, all arriving at the current time (as
+    // many requests in flight would); returns when each one is done.
+    std::vector<sc_time> issue_together(tlm::tlm_command cmd, unsigned count, unsigned len, std::uint64_t stride) {
         std::vector<std::byte> buf(len);
-        sc_time last = sc_core::SC_ZERO_TIME;
+        std::vector<sc_time> done;
         for (unsigned i = 0; i < count; ++i) {
             tlm::tlm_generic_payload t;
             t.set_command(cmd);
-            t.set_address(spa_base + std::uint64_t{i} * len);
+            t.set_address(spa_base + i * stride);
             t.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
             t.set_data_length(len);
             t.set_streaming_width(len);
@@ -219,9 +221,14 @@ struct InterleavedBench {
             sc_time d = sc_core::SC_ZERO_TIME;
             init.socket->b_transport(t, d);
             CHECK(t.is_response_ok());
-            last = std::max(last, d);
+            done.push_back(d);
         }
-        return last;
+        return done;
+    }
+    // The same over consecutive addresses; returns when the last one is done.
+    sc_time burst(tlm::tlm_command cmd, unsigned count, unsigned len) {
+        const auto done = issue_together(cmd, count, len, len);
+        return *std::max_element(done.begin(), done.end());
     }
 };
 
@@ -253,22 +260,7 @@ TEST_CASE("reads spread over six interleaved DIMMs sustain about six times one D
 TEST_CASE("posted writes beyond the WPQ depth wait for the media") {
     InterleavedBench b(1, 8);
     std::vector<sc_time> accepted;
-    test::run_thread([&] {
-        auto line = bytes(256, 7);
-        for (unsigned i = 0; i < 40; ++i) {
-            tlm::tlm_generic_payload t;
-            t.set_command(tlm::TLM_WRITE_COMMAND);
-            t.set_address(spa_base + i * 256ull);
-            t.set_data_ptr(reinterpret_cast<unsigned char*>(line.data()));
-            t.set_data_length(256);
-            t.set_streaming_width(256);
-            t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-            sc_time d = sc_core::SC_ZERO_TIME;
-            b.init.socket->b_transport(t, d);
-            CHECK(t.is_response_ok());
-            accepted.push_back(d);
-        }
-    });
+    test::run_thread([&] { accepted = b.issue_together(tlm::TLM_WRITE_COMMAND, 40, 256, 256); });
     REQUIRE(accepted.size() == 40);
     // The first 8 fill the WPQ and are accepted after the front end alone.
     for (unsigned i = 0; i < 8; ++i)
@@ -284,23 +276,8 @@ TEST_CASE("posted writes beyond the WPQ depth wait for the media") {
 TEST_CASE("reads beyond the RPQ depth wait until the earliest read has its data") {
     InterleavedBench b(1, 64, 4);
     std::vector<sc_time> done;
-    test::run_thread([&] {
-        std::vector<std::byte> buf(64);
-        // Ten reads of different XPLines arriving together on one DIMM.
-        for (unsigned i = 0; i < 10; ++i) {
-            tlm::tlm_generic_payload t;
-            t.set_command(tlm::TLM_READ_COMMAND);
-            t.set_address(spa_base + i * 4096ull);
-            t.set_data_ptr(reinterpret_cast<unsigned char*>(buf.data()));
-            t.set_data_length(64);
-            t.set_streaming_width(64);
-            t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-            sc_time d = sc_core::SC_ZERO_TIME;
-            b.init.socket->b_transport(t, d);
-            CHECK(t.is_response_ok());
-            done.push_back(d);
-        }
-    });
+    // Ten reads of different XPLines arriving together on one DIMM.
+    test::run_thread([&] { done = b.issue_together(tlm::TLM_READ_COMMAND, 10, 64, 4096); });
     REQUIRE(done.size() == 10);
     CHECK(done[0] == sc_time(70 + 225, SC_NS)); // front end + media read, idle
     // The fifth finds four reads holding the RPQ and starts when the first has returned its data.
