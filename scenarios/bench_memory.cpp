@@ -6,7 +6,6 @@
 // The baseline row (0 B) is the machine itself: caches, buffers, tables, the SystemC kernel.
 #include "scenarios/bench_memory.h"
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
