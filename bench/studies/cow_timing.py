@@ -5,7 +5,6 @@ size, alignment, media write latency and interleave, next to the same write into
   python3 bench/studies/cow_timing.py --daxsim build/release/daxsim --out bench/studies/results
 
 writes cow_timing.csv and cow_timing_{size,media,interleave}.png. --quick runs the smallest grid."""
-import argparse
 from pathlib import Path
 
 import studylib
@@ -28,12 +27,7 @@ def point(size, align, shared, sets):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--daxsim", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true", help="smallest grid (smoke test)")
-    ap.add_argument("-j", "--jobs", type=int, default=2)
-    a = ap.parse_args()
+    a = studylib.parse_args(__doc__)
     sizes = [4096, 65536] if a.quick else SIZES
     write_lat = WRITE_LAT[:1] if a.quick else WRITE_LAT
     ways = [1, 6] if a.quick else WAYS

@@ -6,7 +6,6 @@ depth under XFS and dm.notify_failure (forward vs upstream).
   python3 bench/studies/failure_propagation.py --daxsim build/release/daxsim --out bench/studies/results
 
 writes failure_propagation.csv and failure_propagation_{owners,maps,dm}.png. --quick runs the smallest grid."""
-import argparse
 from pathlib import Path
 
 import studylib
@@ -40,12 +39,7 @@ def scenario(owners, maps, depth):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--daxsim", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true", help="smallest grid (smoke test)")
-    ap.add_argument("-j", "--jobs", type=int, default=2)
-    a = ap.parse_args()
+    a = studylib.parse_args(__doc__)
     owners_axis = [1, 4] if a.quick else OWNERS
     maps_axis = [1, 2] if a.quick else MAPS
     depths = [0, 1] if a.quick else DEPTHS

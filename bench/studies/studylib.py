@@ -1,5 +1,6 @@
 """Shared plumbing of the bench/studies scripts: render a scenario template, run `daxsim run --out` on it
 (points in parallel, results in grid order), read results.json, write CSV, draw with matplotlib (Agg)."""
+import argparse
 import concurrent.futures
 import csv
 import json
@@ -11,6 +12,16 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def parse_args(doc):
+    """The options every study takes: --daxsim BIN --out DIR [--quick] [-j N]; `doc` is the script's help."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--daxsim", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true", help="smallest grid (smoke test)")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    return ap.parse_args()
 
 
 def render(template, **values):
