@@ -21,17 +21,12 @@
 #include "models/tracer.h"
 #include "platform/functional_memory.h"
 
+#include "kernel_fixture.h"
+
 using namespace daxsim;
 using namespace daxsim::kernel;
 
 namespace {
-
-platform::PlatformConfig dm_platform() {
-    platform::PlatformConfig cfg;
-    cfg.dimm_count = 6;
-    cfg.dimm.capacity_bytes = 1ull << 30;
-    return cfg;
-}
 
 KernelConfig with_mode(DmNotifyFailure mode) {
     KernelConfig c;
@@ -42,7 +37,7 @@ KernelConfig with_mode(DmNotifyFailure mode) {
 // Two 1.5 GiB fsdax namespaces, pmem0 and pmem0.1.
 struct DmFixture {
     explicit DmFixture(DmNotifyFailure mode = DmNotifyFailure::forward)
-        : machine(dm_platform()),
+        : machine(test::small_config(1ull << 30, 6)),
           k(with_mode(mode), machine.nfit(), machine.firmware(), machine.ports(), tracer) {
         REQUIRE(k.boot() == 0);
         NamespaceSpec spec;

@@ -21,20 +21,15 @@
 #include "models/tracer.h"
 #include "platform/functional_memory.h"
 
+#include "kernel_fixture.h"
+
 using namespace daxsim;
 using namespace daxsim::kernel;
 
 namespace {
 
-platform::PlatformConfig platform_config() {
-    platform::PlatformConfig c;
-    c.dimm_count = 6;
-    c.dimm.capacity_bytes = 1ull << 30;
-    return c;
-}
-
 struct Rig {
-    platform::FunctionalMachine machine{platform_config()};
+    platform::FunctionalMachine machine{test::small_config(1ull << 30, 6)};
     NullTracer tracer;
     DurableMetadata durable;
     std::unique_ptr<Kernel> k;
