@@ -48,6 +48,23 @@ TEST_CASE("calibrate json has eight rows with every key and the latencies within
     CHECK(wa->at("simulated").get<double>() == doctest::Approx(4.0));
 }
 
+TEST_CASE("calibrate bandwidth rows from parallel threads are all within ten percent of the papers") {
+    // One and six DIMMs, 17 reader and 4 writer threads: fill buffers, RPQ/WPQ, XPBuffer and media
+    // occupancy bound them (measured 6.54, 2.32, 36.89 and 14.25 GB/s against 6.6, 2.3, 39.4 and 13.9).
+    const auto r = run_daxsim("calibrate --json");
+    REQUIRE(r.status == 0);
+    const auto j = nlohmann::json::parse(r.output);
+    int bandwidth_rows = 0;
+    for (const auto& row : j.at("rows")) {
+        if (row.at("unit") != "GB/s") continue;
+        ++bandwidth_rows;
+        INFO(row.at("metric").get<std::string>());
+        CHECK(std::fabs(row.at("error_pct").get<double>()) <= 10.0);
+        CHECK(row.at("within_target").get<bool>());
+    }
+    CHECK(bandwidth_rows == 4);
+}
+
 TEST_CASE("calibrate table is the same on every run") {
     const auto a = run_daxsim("calibrate");
     const auto b = run_daxsim("calibrate");
