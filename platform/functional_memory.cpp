@@ -48,7 +48,26 @@ struct FunctionalMachine::Impl {
     std::unique_ptr<RasImpl> ras;
     Persistence persistence = Persistence::adr;
     std::uint64_t now_ns = 0; // one clock for the machine: tests drive it from one thread
+    // Media traffic per DIMM, whole lines as the DIMM moves them (no XPBuffer here: every access reaches
+    // the media), for the firmware's health model.
+    std::vector<MediaActivity> traffic;
     std::vector<MachineCheck> cmci; // UCNAs of dropped posted writes, as the timed controller logs them
+
+    // Media traffic of the DIMM whose media is `md`: a read touches whole lines, a write writes
+    // lines_written whole lines after reading the rmw_lines among them.
+    MediaActivity& traffic_of(const models::PmemMedia& md) {
+        for (std::size_t i = 0; i < media.size(); ++i)
+            if (media[i].get() == &md) return traffic[i];
+        throw std::logic_error("media of no DIMM");
+    }
+    void count_read(const models::PmemMedia& md, std::uint64_t dpa, std::uint64_t n) {
+        if (n != 0) traffic_of(md).read_bytes += md.lines_touched(dpa, n) * md.line_bytes();
+    }
+    void count_write(const models::PmemMedia& md, const models::PmemMedia::WriteResult& w) {
+        auto& t = traffic_of(md);
+        t.write_bytes += w.lines_written * md.line_bytes();
+        t.read_bytes += w.rmw_lines * md.line_bytes();
+    }
 
     // The record the timed controller logs (models/memory_controller.cpp) for the media line at `line_spa`.
     void log_failed_write(std::uint64_t line_spa) {
@@ -76,11 +95,13 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
                             const std::uint64_t cl = bad_spa / cache_line * cache_line;
                             const std::uint64_t good = std::max(off, cl > spa ? cl - spa : 0);
                             md.read(dpa, out.subspan(off, good - off));
+                            m_.count_read(md, dpa, n);
                             poisoned_cl = cl;
                             r.bytes_done = good;
                             return false;
                         }
                         md.read(dpa, out.subspan(off, n));
+                        m_.count_read(md, dpa, n);
                         return true;
                     });
         if (poisoned_cl) {
@@ -123,6 +144,7 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
         r.bytes_done = m_.walk(
             spa, in.size(), [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
                 const auto w = md.write(dpa, in.subspan(at - spa, n));
+                m_.count_write(md, w);
                 // The failed line lies in this piece's chunk, so its SPA is as far from `at` as its DPA
                 // is from `dpa` (it may start before the piece).
                 if (w.first_failed) m_.log_failed_write(at - (dpa - *w.first_failed));
@@ -150,7 +172,10 @@ class FunctionalMachine::Impl::RasImpl final : public Ras {
         return out;
     }
     std::vector<MachineCheck> cmci_poll() override { return std::exchange(m_.cmci, {}); }
-    PowerfailReport powerfail() override { return PowerfailReport{m_.persistence, 0, 0}; }
+    PowerfailReport powerfail() override {
+        m_.firmware->power_cycle(); // through the persistence domain: a clean shutdown on every DIMM
+        return PowerfailReport{m_.persistence, 0, 0};
+    }
 
   private:
     Impl& m_;
@@ -165,13 +190,19 @@ FunctionalMachine::Impl::Impl(const PlatformConfig& config)
                                                             config.dimm.line_bytes, config.dimm.label_bytes));
         raw.push_back(media.back().get());
     }
-    // No caches to flush and no time to charge: the functional machine is always coherent with media.
     std::vector<const models::PmemMedia*> scrub_media(raw.begin(), raw.end());
     const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
     scrubber = std::make_unique<models::PatrolScrubber>(std::move(scrub_media), sets, scrub);
     ras = std::make_unique<RasImpl>(*this);
     persistence = config.persistence;
-    firmware = std::make_unique<NfitFirmware>(sets, std::move(raw));
+    traffic.resize(media.size());
+    // No caches to flush and no time to charge for a scrub: the functional machine is always coherent
+    // with media. The health model reads this machine's media traffic and clock.
+    FirmwareHooks hooks;
+    hooks.media_activity = [this](unsigned d) { return traffic.at(d); };
+    hooks.now_ns = [this] { return now_ns; };
+    firmware =
+        std::make_unique<NfitFirmware>(sets, std::move(raw), std::move(hooks), dimm_health_params(config));
     for (unsigned c = 0; c < config.cpu.count; ++c)
         ports.push_back(std::make_unique<Port>(*this, c));
 }

@@ -27,7 +27,8 @@ class FunctionalMachine {
     [[nodiscard]] std::vector<MemoryPort*> ports();
     [[nodiscard]] Firmware& firmware();
     // Patrol scrub (the same scrubber as Machine's, its pass time added to the clock) and power failure
-    // (nothing to lose: this machine has no caches, every store is on the media).
+    // (nothing to lose: this machine has no caches, every store is on the media; the DIMMs record a
+    // clean shutdown, platform/dimm_health.h).
     [[nodiscard]] Ras& ras();
     [[nodiscard]] unsigned cpu_count() const;
 

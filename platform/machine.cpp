@@ -203,6 +203,7 @@ class Machine::Impl::RasImpl final : public Ras {
             (void)d->drain_buffer();
         for (auto& core : m_.cores)
             core->mca() = models::mca::McaBanks{};
+        m_.firmware->power_cycle(); // through the persistence domain: a clean shutdown on every DIMM
         return r;
     }
 
@@ -261,11 +262,19 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     FirmwareHooks hooks;
     hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
     hooks.scrub_elapsed = [this](std::uint64_t bytes, unsigned ways) { scrub_elapsed(bytes, ways); };
+    hooks.media_activity = [this](unsigned d) {
+        return MediaActivity{dimms[d]->stats().media_read_bytes.value,
+                             dimms[d]->stats().media_write_bytes.value};
+    };
+    hooks.now_ns = [this] {
+        return models::to_ns(active != nullptr ? active->now() : sc_core::sc_time_stamp());
+    };
     std::vector<const models::PmemMedia*> scrub_media(media.begin(), media.end());
     const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
     scrubber = std::make_unique<models::PatrolScrubber>(std::move(scrub_media), interleave_sets(config), scrub);
     ras = std::make_unique<RasImpl>(*this);
-    firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks));
+    firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks),
+                                              dimm_health_params(config));
 }
 
 models::CpuCore& Machine::Impl::activate(unsigned cpu) {

@@ -8,8 +8,9 @@
 namespace daxsim::platform {
 
 NfitFirmware::NfitFirmware(std::vector<models::InterleaveSet> sets, std::vector<models::PmemMedia*> media,
-                           FirmwareHooks hooks)
-    : sets_(std::move(sets)), media_(std::move(media)), hooks_(std::move(hooks)) {}
+                           FirmwareHooks hooks, const DimmHealthParams& health)
+    : sets_(std::move(sets)), media_(std::move(media)), hooks_(std::move(hooks)),
+      health_(media_.size(), DimmHealth(health)) {}
 
 std::vector<NfitFirmware::Piece> NfitFirmware::pieces(std::uint64_t spa, std::uint64_t len,
                                                       bool& complete) const {
@@ -62,8 +63,20 @@ std::uint64_t NfitFirmware::clear_error(std::uint64_t spa, std::uint64_t len) {
     std::uint64_t cleared = 0;
     // Chunks are whole media lines (validate() requires granularity >= line), so clearing the whole
     // lines inside each piece clears exactly the whole lines inside [spa, spa + len).
-    for (const auto& p : ps)
-        cleared += media_[p.dimm]->clear_poison(p.dpa, p.len);
+    for (const auto& p : ps) {
+        auto& m = *media_[p.dimm];
+        // Each poisoned line cleared is retired and remapped to a spare (platform/dimm_health.h); with
+        // the pool empty the rest cannot be remapped and stay poisoned.
+        std::vector<std::uint64_t> bad;
+        for (std::uint64_t dpa : m.poisoned_lines(p.dpa, p.len))
+            if (dpa >= p.dpa && dpa + m.line_bytes() <= p.dpa + p.len) bad.push_back(dpa);
+        const std::uint64_t remapped = health_[p.dimm].retire_lines(bad.size());
+        cleared += m.clear_poison(p.dpa, p.len);
+        for (std::size_t i = remapped; i < bad.size(); ++i) {
+            (void)m.inject_poison(bad[i], m.line_bytes());
+            cleared -= m.line_bytes();
+        }
+    }
     return cleared;
 }
 
@@ -116,6 +129,35 @@ bool NfitFirmware::label_write(unsigned dimm, std::uint64_t offset, std::span<co
 
 std::uint64_t NfitFirmware::media_line_bytes() const {
     return media_.empty() ? 256 : media_.front()->line_bytes();
+}
+
+std::optional<SmartHealth> NfitFirmware::smart_health(unsigned dimm) {
+    if (dimm >= health_.size()) return std::nullopt;
+    const MediaActivity traffic = hooks_.media_activity ? hooks_.media_activity(dimm) : MediaActivity{};
+    const std::uint64_t now = hooks_.now_ns ? hooks_.now_ns() : 0;
+    return health_[dimm].evaluate(traffic, now);
+}
+
+std::optional<SmartThreshold> NfitFirmware::smart_threshold(unsigned dimm) const {
+    if (dimm >= health_.size()) return std::nullopt;
+    return health_[dimm].threshold();
+}
+
+bool NfitFirmware::smart_set_threshold(unsigned dimm, const SmartThreshold& t) {
+    if (dimm >= health_.size()) return false;
+    health_[dimm].set_threshold(t);
+    return true;
+}
+
+bool NfitFirmware::smart_inject(unsigned dimm, const SmartInject& inj) {
+    if (dimm >= health_.size()) return false;
+    health_[dimm].inject(inj);
+    return true;
+}
+
+void NfitFirmware::power_cycle() {
+    for (auto& h : health_)
+        h.clean_shutdown();
 }
 
 } // namespace daxsim::platform

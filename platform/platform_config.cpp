@@ -15,6 +15,21 @@ std::optional<std::string> PlatformConfig::validate() const {
     if (dimm.buffer_bytes % dimm.line_bytes != 0 || dimm.buffer_bytes > (1ull << 20))
         return fmt::format("dimm.buffer: {} bytes is not a multiple of dimm.line_size {} up to 1 MiB",
                            dimm.buffer_bytes, dimm.line_bytes);
+    if (dimm.spare_bytes < dimm.line_bytes || dimm.spare_bytes % dimm.line_bytes != 0)
+        return fmt::format("dimm.spare_capacity: {} bytes is not a positive multiple of dimm.line_size {}",
+                           dimm.spare_bytes, dimm.line_bytes);
+    if (!(dimm.ambient_celsius >= -40 && dimm.ambient_celsius <= 125))
+        return fmt::format("dimm.ambient_temperature: {} C is not between -40 and 125", dimm.ambient_celsius);
+    if (!(dimm.media_thermal_resistance_c_per_w >= 0 && dimm.media_thermal_resistance_c_per_w <= 100))
+        return fmt::format("dimm.media_thermal_resistance: {} C/W is not between 0 and 100",
+                           dimm.media_thermal_resistance_c_per_w);
+    if (!(dimm.controller_thermal_resistance_c_per_w >= 0 &&
+          dimm.controller_thermal_resistance_c_per_w <= 100))
+        return fmt::format("dimm.controller_thermal_resistance: {} C/W is not between 0 and 100",
+                           dimm.controller_thermal_resistance_c_per_w);
+    if (dimm.thermal_time_constant_ns == 0)
+        return fmt::format("dimm.thermal_time_constant: {} ns is not positive",
+                           dimm.thermal_time_constant_ns);
     if (interleave.ways == 0 || dimm_count % interleave.ways != 0)
         return fmt::format("interleave.ways: {} does not divide dimm.count {}", interleave.ways, dimm_count);
     if (!is_pow2(interleave.granularity_bytes) || interleave.granularity_bytes < dimm.line_bytes)

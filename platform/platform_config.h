@@ -49,6 +49,38 @@ struct DimmConfig {
     // ~2.3 GB/s write (Izraelevitz et al. 2019; Yang et al. FAST'20 sec. 3), is taken as its media rate.
     std::uint64_t read_bandwidth_bytes_per_s = 6'600'000'000;
     std::uint64_t write_bandwidth_bytes_per_s = 2'300'000'000;
+
+    // --- health (Intel DSM SMART; platform/dimm_health.h) -------------------------------------------
+    // dimm.endurance: media bytes the DIMM is rated to write, life used = media bytes written / this.
+    // 0 (auto): Intel's published endurance of the Optane DC Persistent Memory (100 series) module size,
+    // scaled by capacity for sizes in between: 292 PB written for 128 GB, 363 PB for 256 GB, 300 PB for
+    // 512 GB, over 5 years at 15 W with 100 % 256 B writes (Intel Optane DC Persistent Memory product
+    // brief, 2019; the ~360 PBW of the 256 GB module is reported by StorageReview, via Blocks & Files,
+    // "Is Optane DIMM endurance good enough?", 2019-04-04).
+    std::uint64_t endurance_bytes = 0;
+    // dimm.spare_capacity: spare media the firmware remaps retired XPLines into (each poisoned line it
+    // clears takes one). Estimate: Intel does not publish the pool; a 512 GB module carries ~640 GB of
+    // 3D XPoint (AnandTech 2018, ten packages), which bounds ECC, metadata and spares together at 25 %.
+    // 1 GiB (0.8 % of 128 GiB, 4 Mi lines) is our choice.
+    std::uint64_t spare_bytes = 1ull << 30;
+    // Thermal model (first order, one time constant; platform/dimm_health.h). All estimates, labelled:
+    //  - dimm.ambient_temperature: air at the DIMM slot, 35 C (the ASHRAE A2 inlet limit; DIMMs behind
+    //    CPUs see warmer air, cooler rooms less).
+    //  - dimm.idle_power: 3.5 W with no media traffic (estimate; Intel gives only the 12-18 W budget).
+    //  - dimm.read_energy / dimm.write_energy, pJ per media byte: chosen so that a DIMM saturating its
+    //    modelled media bandwidth reaches the 15 W default power budget: (15 - 3.5) W / 2.3 GB/s = 5000
+    //    pJ/B written, (15 - 3.5) W / 6.6 GB/s = 1740 pJ/B read.
+    //  - dimm.media_thermal_resistance / dimm.controller_thermal_resistance, C per W: steady-state rise of
+    //    each sensor over ambient; 3.0 and 3.5 put the media at 80 C and the controller at 87.5 C at 15 W,
+    //    below the default alarm thresholds (82 C, 98 C), with the controller the hotter part.
+    //  - dimm.thermal_time_constant: 60 s, a heat spreader of ~30 g aluminium (~27 J/K) behind ~3 C/W.
+    double ambient_celsius = 35;
+    std::uint64_t idle_power_mw = 3500;
+    std::uint64_t read_energy_pj_per_byte = 1740;
+    std::uint64_t write_energy_pj_per_byte = 5000;
+    double media_thermal_resistance_c_per_w = 3.0;
+    double controller_thermal_resistance_c_per_w = 3.5;
+    std::uint64_t thermal_time_constant_ns = 60'000'000'000;
 };
 
 struct InterleaveConfig {

@@ -1,5 +1,7 @@
 // The table of every command, xfs_io subcommand and expectation (DESIGN.md "Scenario files").
 // docs/scenario-language.md describes the same table for users; keep them in step.
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "scenarios/commands.h"
@@ -42,6 +44,55 @@ CrossCheck range_pair_group() {
     };
 }
 
+// A temperature as ndctl inject-smart takes it: degrees Celsius, a decimal ("52", "-5.5") that fits the
+// DSM's 1/16 degree field.
+std::optional<double> smart_celsius(std::string_view text) {
+    double c = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), c);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(c >= -2047.9375 && c <= 2047.9375))
+        return std::nullopt;
+    return c;
+}
+
+// ndctl inject-smart (ndctl/inject-smart.c smart_init): an operation is required, a value and its
+// uninject do not go together, and values must fit the DSM's fields (temperatures in 1/16 C with 15 bits
+// of magnitude, spares a percentage).
+CrossCheck inject_smart_check() {
+    return [](const ParsedCommand& p, std::size_t end) -> std::optional<CrossCheckError> {
+        constexpr std::string_view usage =
+            "usage: ndctl inject-smart nmemN [options]; see `daxsim help ndctl inject-smart`";
+        for (std::string_view t : {"--media-temperature", "--media-temperature-threshold",
+                                   "--ctrl-temperature", "--ctrl-temperature-threshold"})
+            if (const Value* v = p.option(t); v && !smart_celsius(v->text))
+                return CrossCheckError{
+                    v->offset,
+                    fmt::format("{} '{}' is not a temperature in degrees Celsius (-2047.9375 to 2047.9375)",
+                                t, v->text),
+                    std::string(usage)};
+        for (std::string_view s : {"--spares", "--spares-threshold"})
+            if (const Value* v = p.option(s); v && v->number > 100)
+                return CrossCheckError{v->offset,
+                                       fmt::format("{} {} is not a percentage (0 to 100)", s, v->text),
+                                       std::string(usage)};
+        for (std::string_view kind :
+             {"media-temperature", "ctrl-temperature", "spares", "fatal", "unsafe-shutdown"}) {
+            const std::string inject = fmt::format("--{}", kind);
+            const std::string uninject = fmt::format("--{}-uninject", kind);
+            if (p.has(inject) && p.has(uninject)) {
+                const Value* v = p.option(uninject);
+                return CrossCheckError{v->option_offset,
+                                       fmt::format("cannot use {} and {} together", inject, uninject),
+                                       std::string(usage)};
+            }
+        }
+        bool any = false;
+        for (const auto& o : p.spec->options)
+            if (o.name != "--human" && p.has(o.name)) any = true;
+        if (any) return std::nullopt;
+        return CrossCheckError{end, "ndctl inject-smart: no valid operation specified", std::string(usage)};
+    };
+}
+
 std::vector<CommandSpec> make_commands() {
     std::vector<CommandSpec> c;
     // --- ndctl ---------------------------------------------------------------------------------------
@@ -71,16 +122,17 @@ std::vector<CommandSpec> make_commands() {
                          end, "ndctl destroy-namespace needs -f (--force) to destroy an active namespace",
                          "usage: ndctl destroy-namespace NS -f"};
                  }});
-    c.push_back({"ndctl list",
-                 "ndctl list [-N|-R|-D] [--media-errors]",
-                 "print namespaces, regions or DIMMs as JSON",
-                 {flag("--namespaces", "-N"), flag("--regions", "-R"), flag("--dimms", "-D"),
-                  flag("--media-errors", "-M"), flag("--human", "-u")},
-                 {},
-                 false,
-                 {},
-                 true,
-                 nullptr});
+    c.push_back(
+        {"ndctl list",
+         "ndctl list [-N|-R|-D [-H] [-d nmemN]] [--media-errors]",
+         "print namespaces, regions or DIMMs (with their health) as JSON",
+         {flag("--namespaces", "-N"), flag("--regions", "-R"), flag("--dimms", "-D"), flag("--health", "-H"),
+          opt("--dimm", K::dimm, {}, "-d"), flag("--media-errors", "-M"), flag("--human", "-u")},
+         {},
+         false,
+         {},
+         true,
+         nullptr});
     c.push_back({"ndctl inject-error",
                  "ndctl inject-error NS -B BLOCK [-n COUNT]",
                  "poison 512 B blocks of a namespace and notify the kernel (badblocks)",
@@ -95,6 +147,26 @@ std::vector<CommandSpec> make_commands() {
                      return CrossCheckError{end, "ndctl inject-error needs -B BLOCK",
                                             "usage: ndctl inject-error NS -B BLOCK [-n COUNT]"};
                  }});
+    c.push_back(
+        {"ndctl inject-smart",
+         "ndctl inject-smart nmemN [-m C] [-M C] [-c C] [-C C] [-s P] [-S P] [--ALARM-alarm=on|off] "
+         "[-f] [-U] [--KIND-uninject] [-N]",
+         "inject DIMM health values (SMART) and set alarm thresholds; prints the DIMM's health",
+         {opt("--media-temperature", K::word, {}, "-m"),
+          opt("--media-temperature-threshold", K::word, {}, "-M"),
+          opt("--media-temperature-alarm", K::choice, {"on", "off"}), flag("--media-temperature-uninject"),
+          opt("--ctrl-temperature", K::word, {}, "-c"),
+          opt("--ctrl-temperature-threshold", K::word, {}, "-C"),
+          opt("--ctrl-temperature-alarm", K::choice, {"on", "off"}), flag("--ctrl-temperature-uninject"),
+          opt("--spares", K::number, {}, "-s"), opt("--spares-threshold", K::number, {}, "-S"),
+          opt("--spares-alarm", K::choice, {"on", "off"}), flag("--spares-uninject"), flag("--fatal", "-f"),
+          flag("--fatal-uninject", "-F"), flag("--unsafe-shutdown", "-U"), flag("--unsafe-shutdown-uninject"),
+          flag("--uninject-all", "-N"), flag("--human", "-u")},
+         {arg("DIMM", K::dimm)},
+         false,
+         {},
+         true,
+         inject_smart_check()});
     c.push_back({"ndctl clear-errors",
                  "ndctl clear-errors NS",
                  "clear the known media errors of a namespace",

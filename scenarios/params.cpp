@@ -1,6 +1,9 @@
 #include "scenarios/params.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -73,6 +76,74 @@ template <class Field> ParamSpec bool_param(std::string_view key, std::string_vi
                      [field](const MachineConfig& c) { return field(c) ? "1" : "0"; }};
 }
 
+// A plain unsigned integer in the unit the key names ("mW", "pJ/B").
+template <class Field>
+ParamSpec uint_param(std::string_view key, std::string_view unit, std::string_view meaning, Field field) {
+    return ParamSpec{key, unit, meaning,
+                     [field](MachineConfig& c, std::string_view v) -> std::string {
+                         auto r = parse_uint(v);
+                         if (!r) return r.error().message;
+                         field(c) = r.value();
+                         return {};
+                     },
+                     [field](const MachineConfig& c) { return fmt::format("{}", field(c)); }};
+}
+
+// A decimal number ("35", "3.5", "-10") in the unit the key names ("C", "C/W").
+template <class Field>
+ParamSpec real_param(std::string_view key, std::string_view unit, std::string_view meaning, Field field) {
+    return ParamSpec{key, unit, meaning,
+                     [field](MachineConfig& c, std::string_view v) -> std::string {
+                         double x = 0;
+                         const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+                         if (ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(x))
+                             return fmt::format("'{}' is not a decimal number", v);
+                         field(c) = x;
+                         return {};
+                     },
+                     [field](const MachineConfig& c) { return fmt::format("{}", field(c)); }};
+}
+
+// dimm.endurance: "auto" (0, from the module size) or bytes, with the decimal units endurance is
+// published in (TB, PB: 10^12, 10^15 bytes) besides the size units.
+ParamSpec endurance_param() {
+    constexpr std::array<std::pair<std::string_view, std::uint64_t>, 2> decimal{
+        {{"PB", 1'000'000'000'000'000ull}, {"TB", 1'000'000'000'000ull}}};
+    auto field = [](auto& c) -> auto& {
+        return c.platform.dimm.endurance_bytes;
+    };
+    return ParamSpec{
+        "dimm.endurance", "B",
+        "media bytes each DIMM is rated to write (life used 100 %); auto: Intel's figure for the module size",
+        [=](MachineConfig& c, std::string_view v) -> std::string {
+            if (v == "auto") {
+                field(c) = 0;
+                return {};
+            }
+            for (const auto& [suffix, factor] : decimal)
+                if (v.size() > suffix.size() && v.ends_with(suffix)) {
+                    auto r = parse_uint(v.substr(0, v.size() - suffix.size()));
+                    if (!r) return r.error().message;
+                    if (r.value() == 0 || r.value() > UINT64_MAX / factor)
+                        return fmt::format("'{}' is not between 1 and 18446 PB", v);
+                    field(c) = r.value() * factor;
+                    return {};
+                }
+            auto r = parse_size(v);
+            if (!r) return r.error().message + " (or auto, or TB / PB)";
+            if (r.value() == 0) return "0 bytes: write auto for the module's rated endurance";
+            field(c) = r.value();
+            return {};
+        },
+        [=](const MachineConfig& c) -> std::string {
+            const std::uint64_t b = field(c);
+            if (b == 0) return "auto";
+            for (const auto& [suffix, factor] : decimal)
+                if (b % factor == 0) return fmt::format("{}{}", b / factor, suffix);
+            return format_size(b);
+        }};
+}
+
 template <class Enum, class Field>
 ParamSpec choice_param(std::string_view key, std::string_view meaning,
                        std::vector<std::pair<std::string_view, Enum>> choices, Field field) {
@@ -135,6 +206,32 @@ std::vector<ParamSpec> make_registry() {
         p.unit = "B/s";
         return p;
     }());
+    r.push_back(endurance_param());
+    r.push_back(size_param(
+        "dimm.spare_capacity", "spare media each DIMM remaps retired (cleared poisoned) XPLines into",
+        [](auto& c) -> auto& { return c.platform.dimm.spare_bytes; }));
+    r.push_back(real_param(
+        "dimm.ambient_temperature", "C", "air temperature at the DIMMs (thermal model)",
+        [](auto& c) -> auto& { return c.platform.dimm.ambient_celsius; }));
+    r.push_back(uint_param(
+        "dimm.idle_power", "mW", "power of each DIMM with no media traffic (thermal model)",
+        [](auto& c) -> auto& { return c.platform.dimm.idle_power_mw; }));
+    r.push_back(uint_param(
+        "dimm.read_energy", "pJ/B", "energy per media byte read (thermal model)",
+        [](auto& c) -> auto& { return c.platform.dimm.read_energy_pj_per_byte; }));
+    r.push_back(uint_param(
+        "dimm.write_energy", "pJ/B", "energy per media byte written (thermal model)",
+        [](auto& c) -> auto& { return c.platform.dimm.write_energy_pj_per_byte; }));
+    r.push_back(real_param(
+        "dimm.media_thermal_resistance", "C/W", "media temperature rise over ambient per watt, steady state",
+        [](auto& c) -> auto& { return c.platform.dimm.media_thermal_resistance_c_per_w; }));
+    r.push_back(real_param(
+        "dimm.controller_thermal_resistance", "C/W",
+        "controller temperature rise over ambient per watt, steady state",
+        [](auto& c) -> auto& { return c.platform.dimm.controller_thermal_resistance_c_per_w; }));
+    r.push_back(duration_param(
+        "dimm.thermal_time_constant", "time constant of the DIMM temperatures (first order)",
+        [](auto& c) -> auto& { return c.platform.dimm.thermal_time_constant_ns; }));
     r.push_back(count_param(
         "interleave.ways", "DIMMs per interleave set (each set is one region)",
         [](auto& c) -> auto& { return c.platform.interleave.ways; }));

@@ -6,11 +6,13 @@
 #include "guest_api/mm/mm_types.h"
 
 #include <cerrno>
+#include <charconv>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "guest_api/admin.h"
+#include "guest_api/drivers/nvdimm/ndctl_smart.h"
 #include "guest_api/fs/fs.h"
 #include "guest_api/fs/xattr.h"
 #include "guest_api/fs/xfs/xfs_mkfs.h"
@@ -98,6 +100,144 @@ Json one_or_array(Json array) {
     return array.size() == 1 ? array[0] : array;
 }
 
+// ndctl's "health" object of a DIMM (util/json-smart.c util_dimm_health_to_json): the SMART fields the
+// firmware marks valid, then the thresholds (smart_threshold_to_json), in ndctl's key order.
+Json dimm_health_json(k::Kernel& kern, const std::string& dimm) {
+    namespace sm = platform::smart;
+    Json j;
+    platform::SmartHealth h;
+    if (k::ndctl_dimm_smart(kern, dimm, &h) < 0) {
+        j["health_state"] = "unknown";
+        return j;
+    }
+    if (h.flags & sm::health_valid)
+        j["health_state"] = (h.health & sm::fatal_health)          ? "fatal"
+                            : (h.health & sm::critical_health)     ? "critical"
+                            : (h.health & sm::non_critical_health) ? "non-critical"
+                                                                   : "ok";
+    if (h.flags & sm::mtemp_valid) j["temperature_celsius"] = sm::decode_temperature(h.media_temperature);
+    if (h.flags & sm::ctemp_valid)
+        j["controller_temperature_celsius"] = sm::decode_temperature(h.ctrl_temperature);
+    if (h.flags & sm::spares_valid) j["spares_percentage"] = h.spares;
+    if (h.flags & sm::alarm_valid) {
+        j["alarm_temperature"] = (h.alarm_flags & sm::temp_trip) != 0;
+        j["alarm_controller_temperature"] = (h.alarm_flags & sm::ctemp_trip) != 0;
+        j["alarm_spares"] = (h.alarm_flags & sm::spare_trip) != 0;
+    }
+    platform::SmartThreshold t;
+    if (k::ndctl_dimm_smart_threshold(kern, dimm, &t) == 0) {
+        const bool media = t.alarm_control & sm::temp_trip, ctrl = t.alarm_control & sm::ctemp_trip;
+        const bool spares = t.alarm_control & sm::spare_trip;
+        j["alarm_enabled_media_temperature"] = media;
+        if (media) j["temperature_threshold"] = sm::decode_temperature(t.media_temperature);
+        j["alarm_enabled_ctrl_temperature"] = ctrl;
+        if (ctrl) j["controller_temperature_threshold"] = sm::decode_temperature(t.ctrl_temperature);
+        j["alarm_enabled_spares"] = spares;
+        if (spares) j["spares_threshold"] = t.spares;
+    }
+    if (h.flags & sm::used_valid) j["life_used_percentage"] = h.life_used;
+    if (h.flags & sm::shutdown_valid) j["shutdown_state"] = h.shutdown_state != 0 ? "dirty" : "clean";
+    if (h.flags & sm::shutdown_count_valid) j["shutdown_count"] = h.shutdown_count;
+    return j;
+}
+
+Json dimm_json(k::Kernel& kern, const k::DimmInfo& d, bool health) {
+    Json j{{"dev", d.dev}, {"handle", d.handle}, {"serial", d.serial}};
+    if (health) j["health"] = dimm_health_json(kern, d.dev);
+    return j;
+}
+
+// ndctl inject-smart (ndctl/inject-smart.c): thresholds and alarm switches first (read, modify, Set SMART
+// Thresholds), then one Inject SMART per kind, then the DIMM with its health as a JSON array.
+void ndctl_inject_smart(k::Kernel& kern, const ParsedCommand& c, StepExec& ex) {
+    namespace sm = platform::smart;
+    const std::string& dimm = c.args[0].text;
+    const bool all = c.has("--uninject-all");
+    // Checked before the run (command_specs.cpp): a decimal number of degrees Celsius.
+    auto temperature = [&](std::string_view o) {
+        const std::string& text = c.option(o)->text;
+        double celsius = 0;
+        (void)std::from_chars(text.data(), text.data() + text.size(), celsius);
+        return sm::encode_temperature(celsius);
+    };
+    platform::SmartThreshold t;
+    if (k::ndctl_dimm_smart_threshold(kern, dimm, &t) < 0)
+        return ex.fail(ENXIO, fmt::format("{}: no such dimm", dimm));
+    const bool set_thresholds = c.has("--media-temperature-threshold") ||
+                                c.has("--ctrl-temperature-threshold") || c.has("--spares-threshold") ||
+                                c.has("--media-temperature-alarm") || c.has("--ctrl-temperature-alarm") ||
+                                c.has("--spares-alarm");
+    if (set_thresholds) {
+        if (c.has("--media-temperature-threshold"))
+            t.media_temperature = temperature("--media-temperature-threshold");
+        if (c.has("--ctrl-temperature-threshold"))
+            t.ctrl_temperature = temperature("--ctrl-temperature-threshold");
+        if (c.has("--spares-threshold"))
+            t.spares = static_cast<std::uint8_t>(c.option("--spares-threshold")->number);
+        auto alarm = [&](std::string_view o, std::uint8_t bit) {
+            if (const Value* v = c.option(o)) {
+                if (v->text == "on")
+                    t.alarm_control |= bit;
+                else
+                    t.alarm_control &= static_cast<std::uint16_t>(~bit);
+            }
+        };
+        alarm("--media-temperature-alarm", sm::temp_trip);
+        alarm("--ctrl-temperature-alarm", sm::ctemp_trip);
+        alarm("--spares-alarm", sm::spare_trip);
+        if (const int r = k::ndctl_dimm_smart_set_threshold(kern, dimm, t); r < 0)
+            return ex.fail(-r, fmt::format("{}: smart set threshold command failed: {} ({})", dimm,
+                                           strerror_text(-r), r));
+    }
+    auto inject = [&](const char* what, platform::SmartInject inj) {
+        const int r = k::ndctl_dimm_smart_inject(kern, dimm, inj);
+        if (r < 0)
+            ex.fail(-r, fmt::format("{}: smart inject {} command failed: {} ({})", dimm, what,
+                                    strerror_text(-r), r));
+        return r == 0;
+    };
+    platform::SmartInject inj;
+    if (c.has("--media-temperature") || all || c.has("--media-temperature-uninject")) {
+        inj = {};
+        inj.flags = sm::inject_mtemp;
+        inj.mtemp_enable = c.has("--media-temperature");
+        if (inj.mtemp_enable) inj.media_temperature = temperature("--media-temperature");
+        if (!inject("media_temperature", inj)) return;
+    }
+    if (c.has("--ctrl-temperature") || all || c.has("--ctrl-temperature-uninject")) {
+        inj = {};
+        inj.flags = sm::inject_ctemp;
+        inj.ctemp_enable = c.has("--ctrl-temperature");
+        if (inj.ctemp_enable) inj.ctrl_temperature = temperature("--ctrl-temperature");
+        if (!inject("ctrl_temperature", inj)) return;
+    }
+    if (c.has("--spares") || all || c.has("--spares-uninject")) {
+        inj = {};
+        inj.flags = sm::inject_spare;
+        inj.spare_enable = c.has("--spares");
+        if (inj.spare_enable) inj.spares = static_cast<std::uint8_t>(c.option("--spares")->number);
+        if (!inject("spares", inj)) return;
+    }
+    if (c.has("--fatal") || all || c.has("--fatal-uninject")) {
+        inj = {};
+        inj.flags = sm::inject_fatal;
+        inj.fatal_enable = c.has("--fatal");
+        if (!inject("fatal", inj)) return;
+    }
+    if (c.has("--unsafe-shutdown") || all || c.has("--unsafe-shutdown-uninject")) {
+        inj = {};
+        inj.flags = sm::inject_shutdown;
+        inj.unsafe_shutdown_enable = c.has("--unsafe-shutdown");
+        if (!inject("unsafe_shutdown", inj)) return;
+    }
+    for (const k::DimmInfo& d : k::ndctl_list_dimms(kern))
+        if (d.dev == dimm) {
+            const Json j = dimm_json(kern, d, true);
+            // util_display_json_array: an array, or the lone object with --human.
+            return print_json_lines(ex, c.has("--human") ? j : Json::array({j}));
+        }
+}
+
 void not_supported(StepExec& ex, std::string_view what) {
     ex.fail(ENOSYS, fmt::format("{}: not supported yet in this build", what));
 }
@@ -147,9 +287,11 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
         const bool want_dimms = c.has("--dimms"), want_regions = c.has("--regions");
         const bool want_ns = c.has("--namespaces") || (!want_dimms && !want_regions);
         Json dimms = Json::array(), regions = Json::array(), namespaces = Json::array();
-        if (want_dimms)
+        if (want_dimms) {
+            const Value* only = c.option("--dimm");
             for (const auto& d : k::ndctl_list_dimms(kern))
-                dimms.push_back({{"dev", d.dev}, {"handle", d.handle}, {"serial", d.serial}});
+                if (!only || only->text == d.dev) dimms.push_back(dimm_json(kern, d, c.has("--health")));
+        }
         if (want_regions)
             for (const auto& r : k::ndctl_list_regions(kern)) {
                 Json j{{"dev", r.dev}};
@@ -194,6 +336,7 @@ void ndctl(Session& s, const ParsedCommand& c, StepExec& ex) {
         if (r < 0) ex.fail(-r, fmt::format("{}: inject-error failed: {}", c.args[0].text, strerror_text(-r)));
         return;
     }
+    if (n == "ndctl inject-smart") return ndctl_inject_smart(kern, c, ex);
     if (n == "ndctl clear-errors") {
         const int r = k::ndctl_clear_errors(kern, c.args[0].text);
         if (r < 0) ex.fail(-r, fmt::format("{}: clear-errors failed: {}", c.args[0].text, strerror_text(-r)));
