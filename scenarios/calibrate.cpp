@@ -1,11 +1,14 @@
 // Method. Every row runs on the default platform (XPBuffer on, 12 fill buffers per core) plus the row's
 // own settings, all listed in rows(). Latencies are the mean simulated cost of N dependent accesses from
 // one guest thread. Bandwidth rows run one guest thread per stream on its own core (Machine::run_parallel),
-// 17 for reads and 4 for writes, the thread counts at which Yang et al. saw six DIMMs saturate: each thread
-// streams 64 B accesses over its own region (independent loads with load_nowait, or non-temporal stores)
-// and ends with mfence; bandwidth is all bytes moved over the time the last thread finished. What limits
-// it is the model's structure, not a fitted constant: fill buffers per core, the controller's WPQ, the
-// XPBuffer combining 64 B writes into XPLines, and each DIMM's media occupancy.
+// 17 for reads and 4 for writes, the thread counts at which Yang et al. saw six DIMMs saturate. Each thread
+// issues accesses of 64 B or 256 B over its own region, each access as 64 B independent loads
+// (load_nowait) or non-temporal stores issued back to back, and ends with mfence: sequential accesses
+// follow each other; random ones each go to their own random XPLine-aligned (256 B) or line-aligned
+// (64 B) address over 1 GiB. Bandwidth is all bytes moved over the time the last thread finished. What
+// limits it is the model's structure, not a fitted constant: fill buffers per core, the controller's
+// RPQ/WPQ, the XPBuffer (serving the other 64 B of a 256 B XPLine it has read, combining 64 B writes into
+// XPLines) and each DIMM's media occupancy.
 #include "scenarios/calibrate.h"
 
 #include <algorithm>
@@ -16,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -36,19 +40,22 @@ constexpr double kTargetPct = 10.0;
 constexpr const char* kIzraelevitz = "Izraelevitz et al. 2019, arXiv 1903.05714";
 constexpr const char* kYang = "Yang et al. FAST'20, arXiv 1908.03583";
 
-// Deterministic line-aligned addresses spread over `span` bytes (Knuth's MMIX LCG).
+// Deterministic `unit`-aligned addresses spread over `span` bytes (Knuth's MMIX LCG); `seed` picks the
+// sequence (one per thread).
 class RandomLines {
   public:
-    RandomLines(u64 base, u64 span) : base_(base), lines_(span / 64) {}
+    RandomLines(u64 base, u64 span, u64 unit = 64, u64 seed = 1)
+        : base_(base), unit_(unit), units_(span / unit), x_(seed) {}
     u64 next() {
         x_ = x_ * 6364136223846793005ull + 1442695040888963407ull;
-        return base_ + (x_ >> 17) % lines_ * 64;
+        return base_ + (x_ >> 17) % units_ * unit_;
     }
 
   private:
     u64 base_;
-    u64 lines_;
-    u64 x_ = 1;
+    u64 unit_;
+    u64 units_;
+    u64 x_;
 };
 
 constexpr u64 kLatencyOps = 4000;
@@ -113,28 +120,53 @@ double random_write_amplification(Machine& m, u64 base) {
     return (after.at("dimm.media_write_bytes") - before.at("dimm.media_write_bytes")) / requested;
 }
 
-// GB/s of `threads` threads, each streaming sequential 64 B accesses over its own region on its own core.
-double stream_bandwidth(Machine& m, u64 base, unsigned threads, bool write) {
-    // Long enough that what the XPBuffers hold at the end (64 lines per DIMM) is ~2% of the bytes moved.
-    constexpr u64 accesses_per_thread = 16384;
-    constexpr u64 region_gap = 1ull << 24; // 16 MiB apart: disjoint, each over every DIMM of the set
-    std::vector<u64> finished(threads, 0);
+enum class Pattern { sequential, random };
+
+// One bandwidth experiment: `threads` threads, each on its own core, each issuing `access_bytes`
+// accesses (64 B pieces back to back) over its own region.
+struct Stream {
+    unsigned threads;
+    bool write;
+    Pattern pattern;
+    u64 access_bytes;     // 64 or 256 (one XPLine)
+    u64 bytes_per_thread; // kLongRun or kShortRun
+};
+
+// 1 MiB per thread: long enough that what the WPQs and XPBuffers hold at the end (64 lines per DIMM,
+// 96 KiB over six) is ~2% of the bytes four writers move.
+constexpr u64 kLongRun = 1ull << 20;
+// 256 KiB per thread, for random reads: a read leaves nothing behind in a queue or buffer, and 17 threads
+// still move 4.25 MiB; the random read rows come within 1% of their 1 MiB-per-thread values (1.650 / 9.09
+// / 6.51 / 34.8 GB/s against 1.650 / 9.17 / 6.54 / 35.1) in a quarter of the time.
+constexpr u64 kShortRun = 1ull << 18;
+
+// GB/s (bytes per ns) of a Stream.
+double stream_bandwidth(Machine& m, u64 base, Stream s) {
+    constexpr u64 region_gap = 1ull << 24; // sequential: 16 MiB apart, each over every DIMM of the set
+    const u64 accesses = s.bytes_per_thread / s.access_bytes;
+    std::vector<u64> finished(s.threads, 0);
     std::vector<std::function<void()>> guests;
-    for (unsigned t = 0; t < threads; ++t)
-        guests.emplace_back([&m, &finished, base, t, write] {
+    for (unsigned t = 0; t < s.threads; ++t)
+        guests.emplace_back([&m, &finished, base, t, s, accesses] {
             auto& port = m.port(t);
+            // Random: each thread over its own 1 GiB, far beyond the cache and the XPBuffers.
+            RandomLines random(base + t * kRandomSpan, kRandomSpan, s.access_bytes, t + 1);
             std::array<std::byte, 64> buf{};
-            for (u64 i = 0; i < accesses_per_thread; ++i) {
-                const u64 at = base + t * region_gap + i * 64;
-                const auto r = write ? port.nt_store(at, buf) : port.load_nowait(at, buf);
-                if (!r.ok()) throw std::runtime_error(fmt::format("thread {} failed at {:#x}", t, at));
+            for (u64 i = 0; i < accesses; ++i) {
+                const u64 start = s.pattern == Pattern::sequential
+                                      ? base + t * region_gap + i * s.access_bytes
+                                      : random.next();
+                for (u64 at = start; at < start + s.access_bytes; at += 64) {
+                    const auto r = s.write ? port.nt_store(at, buf) : port.load_nowait(at, buf);
+                    if (!r.ok()) throw std::runtime_error(fmt::format("thread {} failed at {:#x}", t, at));
+                }
             }
             (void)port.mfence(); // the last loads' data and stores have arrived
             finished[t] = port.now_ns();
         });
     m.run_parallel(std::move(guests));
     const u64 last = *std::max_element(finished.begin(), finished.end());
-    return static_cast<double>(threads * accesses_per_thread * 64) / static_cast<double>(last); // B/ns
+    return static_cast<double>(s.threads * s.bytes_per_thread) / static_cast<double>(last); // B/ns
 }
 
 // Runs one of the single-thread measurements above in the guest thread.
@@ -152,14 +184,12 @@ struct RowSpec {
     const char* unit;
     double reference;
     const char* source;
-    std::vector<std::string> sets; // on top of the defaults
+    std::vector<std::string> sets;                // on top of the defaults
     std::function<double(Machine&, u64)> measure; // elaborates and runs the machine
 };
 
 std::vector<RowSpec> rows() {
-    auto bw = [](unsigned threads, bool write) {
-        return [threads, write](Machine& m, u64 base) { return stream_bandwidth(m, base, threads, write); };
-    };
+    auto bw = [](Stream s) { return [s](Machine& m, u64 base) { return stream_bandwidth(m, base, s); }; };
     const std::vector<std::string> one_dimm{"dimm.count=1", "interleave.ways=1"};
     auto with = [](std::vector<std::string> a, const std::vector<std::string>& b) {
         a.insert(a.end(), b.begin(), b.end());
@@ -167,8 +197,22 @@ std::vector<RowSpec> rows() {
     };
     const std::vector<std::string> readers{"cpu.count=17"};
     const std::vector<std::string> writers{"cpu.count=4"};
+    constexpr auto seq = Pattern::sequential;
+    constexpr auto rnd = Pattern::random;
+    // Yang et al. Fig. 5 plots the bandwidth of accesses of each size, each to its own XPLine, at the best
+    // thread count per curve (the authors publish the plotted values: NVSL/OptaneStudy,
+    // graphs/05-bandwidth_accesssize_optane{_ni}.csv). Its 64 B points are a quarter of its 256 B points,
+    // Izraelevitz's "sequential 4x random" observation.
+    constexpr const char* kFig5One = "Yang et al. FAST'20, arXiv 1908.03583, Fig. 5, non-interleaved";
+    constexpr const char* kFig5Six = "Yang et al. FAST'20, arXiv 1908.03583, Fig. 5, 6 DIMMs interleaved";
     return {
-        {"random_load", "idle random 64 B load latency", "ns", 305, kIzraelevitz, {}, on_one_thread(random_load_ns)},
+        {"random_load",
+         "idle random 64 B load latency",
+         "ns",
+         305,
+         kIzraelevitz,
+         {},
+         on_one_thread(random_load_ns)},
         {"sequential_load",
          "idle sequential 64 B load latency",
          "ns",
@@ -190,24 +234,30 @@ std::vector<RowSpec> rows() {
          kYang,
          {},
          on_one_thread(random_write_amplification)},
-        {"read_bw_1", "read bandwidth, 1 DIMM, 17 threads", "GB/s", 6.6, kIzraelevitz, with(one_dimm, readers),
-         bw(17, false)},
-        {"write_bw_1", "write bandwidth, 1 DIMM, 4 nt-store threads", "GB/s", 2.3, kIzraelevitz,
-         with(one_dimm, writers), bw(4, true)},
-        {"read_bw_6",
-         "read bandwidth, 6 DIMMs interleaved, 17 threads",
-         "GB/s",
-         39.4,
-         kIzraelevitz,
-         readers,
-         bw(17, false)},
-        {"write_bw_6",
-         "write bandwidth, 6 DIMMs interleaved, 4 nt-store threads",
-         "GB/s",
-         13.9,
-         kIzraelevitz,
-         writers,
-         bw(4, true)},
+        {"read_bw_1", "sequential 64 B read bandwidth, 1 DIMM, 17 threads", "GB/s", 6.6, kIzraelevitz,
+         with(one_dimm, readers), bw({17, false, seq, 64, kLongRun})},
+        {"write_bw_1", "sequential 64 B write bandwidth, 1 DIMM, 4 nt-store threads", "GB/s", 2.3,
+         kIzraelevitz, with(one_dimm, writers), bw({4, true, seq, 64, kLongRun})},
+        {"read_bw_6", "sequential 64 B read bandwidth, 6 DIMMs interleaved, 17 threads", "GB/s", 39.4,
+         kIzraelevitz, readers, bw({17, false, seq, 64, kLongRun})},
+        {"write_bw_6", "sequential 64 B write bandwidth, 6 DIMMs interleaved, 4 nt-store threads", "GB/s",
+         13.9, kIzraelevitz, writers, bw({4, true, seq, 64, kLongRun})},
+        {"random64_read_bw_1", "random 64 B read bandwidth, 1 DIMM, 17 threads", "GB/s", 1.68, kFig5One,
+         with(one_dimm, readers), bw({17, false, rnd, 64, kShortRun})},
+        {"random64_write_bw_1", "random 64 B write bandwidth, 1 DIMM, 4 nt-store threads", "GB/s", 0.555,
+         kFig5One, with(one_dimm, writers), bw({4, true, rnd, 64, kLongRun})},
+        {"random64_read_bw_6", "random 64 B read bandwidth, 6 DIMMs interleaved, 17 threads", "GB/s", 9.67,
+         kFig5Six, readers, bw({17, false, rnd, 64, kShortRun})},
+        {"random64_write_bw_6", "random 64 B write bandwidth, 6 DIMMs interleaved, 4 nt-store threads",
+         "GB/s", 3.17, kFig5Six, writers, bw({4, true, rnd, 64, kLongRun})},
+        {"random256_read_bw_1", "random 256 B read bandwidth, 1 DIMM, 17 threads", "GB/s", 6.50, kFig5One,
+         with(one_dimm, readers), bw({17, false, rnd, 256, kShortRun})},
+        {"random256_write_bw_1", "random 256 B write bandwidth, 1 DIMM, 4 nt-store threads", "GB/s", 2.21,
+         kFig5One, with(one_dimm, writers), bw({4, true, rnd, 256, kLongRun})},
+        {"random256_read_bw_6", "random 256 B read bandwidth, 6 DIMMs interleaved, 17 threads", "GB/s", 33.7,
+         kFig5Six, readers, bw({17, false, rnd, 256, kShortRun})},
+        {"random256_write_bw_6", "random 256 B write bandwidth, 6 DIMMs interleaved, 4 nt-store threads",
+         "GB/s", 12.2, kFig5Six, writers, bw({4, true, rnd, 256, kLongRun})},
     };
 }
 
@@ -248,8 +298,11 @@ int calibrate_main(const CalibrateOptions& options, const std::filesystem::path&
     }
     nlohmann::ordered_json j;
     j["rows"] = nlohmann::ordered_json::array();
-    std::string table = fmt::format("{:<56} {:>5} {:>9} {:>9} {:>8}  {}\n", "metric", "unit", "reference",
-                                    "simulated", "error %", "source");
+    std::size_t width = 0;
+    for (const auto& spec : specs)
+        width = std::max(width, std::string_view(spec.metric).size());
+    std::string table = fmt::format("{:<{}} {:>5} {:>9} {:>9} {:>8}  {}\n", "metric", width, "unit",
+                                    "reference", "simulated", "error %", "source");
     unsigned outside = 0;
     for (const auto& spec : specs) {
         const auto sim = run_child(self, spec.name);
@@ -268,8 +321,9 @@ int calibrate_main(const CalibrateOptions& options, const std::filesystem::path&
                              {"error_pct", err},
                              {"source", spec.source},
                              {"within_target", within}});
-        table += fmt::format("{:<56} {:>5} {:>9.2f} {:>9.2f} {:>+8.1f}  {}{}\n", spec.metric, spec.unit,
-                             spec.reference, value, err, spec.source, within ? "" : "  [outside 10%]");
+        table +=
+            fmt::format("{:<{}} {:>5} {:>9.2f} {:>9.2f} {:>+8.1f}  {}{}\n", spec.metric, width, spec.unit,
+                        spec.reference, value, err, spec.source, within ? "" : "  [outside 10%]");
     }
     if (options.json) {
         fmt::print("{}\n", j.dump(2));

@@ -18,21 +18,32 @@ const nlohmann::json* find_row(const nlohmann::json& rows, const std::string& pr
     return nullptr;
 }
 
+// The simulated value of one row, measured as `daxsim calibrate` does (hidden `--row NAME`).
+double row_value(const std::string& name) {
+    const auto r = run_daxsim("calibrate --row " + name);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    return std::stod(r.output);
+}
+
 } // namespace
 
-TEST_CASE("calibrate json has eight rows with every key and the latencies within ten percent") {
+TEST_CASE("calibrate json has sixteen rows with every key and the latencies within ten percent") {
     const auto r = run_daxsim("calibrate --json");
     INFO(r.output);
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(r.output);
     const auto& rows = j.at("rows");
-    CHECK(rows.size() >= 8);
+    CHECK(rows.size() == 16);
     for (const auto& row : rows) {
-        for (const char* key : {"metric", "unit", "reference", "simulated", "error_pct", "source"})
+        for (const char* key :
+             {"metric", "unit", "reference", "simulated", "error_pct", "source", "within_target"})
             CHECK(row.contains(key));
         CHECK(row.at("reference").get<double>() > 0);
         CHECK(row.at("simulated").get<double>() > 0);
         CHECK_FALSE(row.at("source").get<std::string>().empty());
+        INFO(row.at("metric").get<std::string>());
+        CHECK(row.at("within_target").get<bool>() == (std::fabs(row.at("error_pct").get<double>()) <= 10.0));
     }
     for (const char* metric : {"idle random 64 B load latency", "idle sequential 64 B load latency",
                                "store + clwb + sfence latency"}) {
@@ -48,21 +59,60 @@ TEST_CASE("calibrate json has eight rows with every key and the latencies within
     CHECK(wa->at("simulated").get<double>() == doctest::Approx(4.0));
 }
 
-TEST_CASE("calibrate bandwidth rows from parallel threads are all within ten percent of the papers") {
-    // One and six DIMMs, 17 reader and 4 writer threads: fill buffers, RPQ/WPQ, XPBuffer and media
-    // occupancy bound them (measured 6.54, 2.32, 36.89 and 14.25 GB/s against 6.6, 2.3, 39.4 and 13.9).
+TEST_CASE("calibrate sequential bandwidth rows and random read rows are within ten percent of the papers") {
+    // Sequential 64 B rows (Izraelevitz et al.): fill buffers, RPQ/WPQ, XPBuffer and media occupancy bound
+    // them (measured 6.54, 2.32, 36.89 and 14.25 GB/s against 6.6, 2.3, 39.4 and 13.9). Random reads (Yang
+    // et al. Fig. 5): 1.65, 9.09, 6.51 and 34.77 against 1.68, 9.67, 6.50 and 33.7. The random write rows
+    // are not held to the target here: docs/user-guide.md says why three of them are outside it.
     const auto r = run_daxsim("calibrate --json");
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(r.output);
     int bandwidth_rows = 0;
+    int checked = 0;
     for (const auto& row : j.at("rows")) {
         if (row.at("unit") != "GB/s") continue;
         ++bandwidth_rows;
-        INFO(row.at("metric").get<std::string>());
+        const auto metric = row.at("metric").get<std::string>();
+        const bool sequential = metric.rfind("sequential ", 0) == 0;
+        const bool random_read =
+            metric.rfind("random ", 0) == 0 && metric.find(" read ") != std::string::npos;
+        if (!sequential && !random_read) continue;
+        ++checked;
+        INFO(metric);
         CHECK(std::fabs(row.at("error_pct").get<double>()) <= 10.0);
         CHECK(row.at("within_target").get<bool>());
     }
-    CHECK(bandwidth_rows == 4);
+    CHECK(bandwidth_rows == 12);
+    CHECK(checked == 8);
+}
+
+TEST_CASE("calibrate random 256 B reads on one DIMM match sequential reads as the XPBuffer serves XPLines") {
+    // The first 64 B read of an XPLine reads the whole line from the media; the other three are served by
+    // the XPBuffer, so a random 256 B read costs the media what four sequential 64 B reads do.
+    const double random256 = row_value("random256_read_bw_1");
+    const double sequential = row_value("read_bw_1");
+    CHECK(random256 == doctest::Approx(sequential).epsilon(0.05));
+}
+
+TEST_CASE("calibrate random 64 B reads on one DIMM get a quarter of the random 256 B read bandwidth") {
+    // Each random 64 B read costs the media a whole 256 B XPLine (Yang et al. Fig. 5: 1.68 against 6.50).
+    const double random64 = row_value("random64_read_bw_1");
+    const double random256 = row_value("random256_read_bw_1");
+    CHECK(random64 / random256 == doctest::Approx(0.25).epsilon(0.1));
+}
+
+TEST_CASE("calibrate random 256 B writes on one DIMM match sequential writes as four stores fill an XPLine") {
+    const double random256 = row_value("random256_write_bw_1");
+    const double sequential = row_value("write_bw_1");
+    CHECK(random256 == doctest::Approx(sequential).epsilon(0.05));
+}
+
+TEST_CASE("calibrate random 64 B writes on one DIMM get at most a quarter of random 256 B write bandwidth") {
+    // A partial XPLine is written whole when evicted (Yang et al. Fig. 5: 0.555 against 2.21 GB/s).
+    const double random64 = row_value("random64_write_bw_1");
+    const double random256 = row_value("random256_write_bw_1");
+    CHECK(random64 / random256 <= 0.25 * 1.05);
+    CHECK(random64 / random256 > 0.1);
 }
 
 TEST_CASE("calibrate table is the same on every run") {
