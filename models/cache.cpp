@@ -16,46 +16,42 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
       sets_(params.ways == 0 ? 0 : params.capacity_bytes / line_bytes / params.ways) {
     if (sets_ == 0) throw std::invalid_argument("Cache: capacity must hold at least one line per way");
     if ((sets_ & (sets_ - 1)) == 0) sets_mask_ = sets_ - 1;
-    lines_.resize(sets_ * params_.ways);
-    data_.resize(lines_.size() * line_bytes);
+    keys_.assign(sets_ * params_.ways, 0);
+    last_use_.assign(keys_.size(), 0);
+    dirty_.assign(keys_.size(), 0);
+    data_.resize(keys_.size() * line_bytes);
     socket.register_b_transport(this, &Cache::b_transport);
     socket.register_transport_dbg(this, &Cache::transport_dbg);
 }
 
-const Cache::Line* Cache::find(std::uint64_t line_addr) const {
+std::size_t Cache::find(std::uint64_t line_addr) const {
+    const std::uint64_t key = line_addr | 1;
     const std::size_t first = set_of(line_addr) * params_.ways;
-    for (std::size_t i = first; i < first + params_.ways; ++i)
-        if (lines_[i].valid && lines_[i].tag == line_addr) return &lines_[i];
-    return nullptr;
-}
-
-Cache::Line* Cache::find(std::uint64_t line_addr) {
-    return const_cast<Line*>(static_cast<const Cache*>(this)->find(line_addr));
+    const std::uint64_t* keys = keys_.data() + first;
+    for (std::size_t i = 0; i < params_.ways; ++i)
+        if (keys[i] == key) return first + i;
+    return npos;
 }
 
 bool Cache::is_dirty(std::uint64_t spa) const {
-    const Line* l = find(spa / line_bytes * line_bytes);
-    return l != nullptr && l->dirty;
+    const std::size_t w = find(spa / line_bytes * line_bytes);
+    return w != npos && dirty_[w] != 0;
 }
 
-std::byte* Cache::data_of(const Line& l) {
-    return data_.data() + static_cast<std::size_t>(&l - lines_.data()) * line_bytes;
-}
-
-void Cache::write_back(Line& l, sc_time& delay) {
+void Cache::write_back(std::size_t way, sc_time& delay) {
     tlm::tlm_generic_payload& wb = wb_.begin(MemOp::writeback);
     wb.set_command(tlm::TLM_WRITE_COMMAND);
-    wb.set_address(l.tag);
-    wb.set_data_ptr(reinterpret_cast<unsigned char*>(data_of(l)));
+    wb.set_address(tag_of(way));
+    wb.set_data_ptr(reinterpret_cast<unsigned char*>(data_of(way)));
     wb.set_data_length(line_bytes);
     wb.set_streaming_width(line_bytes);
     wb.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     mem->b_transport(wb, delay);
-    l.dirty = false;
+    dirty_[way] = 0;
     stats_.writebacks += 1;
 }
 
-Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
+std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
     std::array<std::byte, line_bytes> buf; // written whole by a successful read, unused otherwise
     tlm::tlm_generic_payload& rd = rd_.begin(op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
     MemoryErrorExtension* err = rd_.error();
@@ -72,27 +68,25 @@ Cache::Line* Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, 
             memory_error(up) = *err;
             stats_.poisoned_fills += 1;
         }
-        return nullptr;
+        return npos;
     }
     // Victim: an invalid way, else the least recently used one.
     const std::size_t first = set_of(line_addr) * params_.ways;
-    Line* victim = &lines_[first];
+    std::size_t victim = first;
     for (std::size_t i = first; i < first + params_.ways; ++i) {
-        Line& l = lines_[i];
-        if (!l.valid) {
-            victim = &l;
+        if (!valid(i)) {
+            victim = i;
             break;
         }
-        if (l.last_use < victim->last_use) victim = &l;
+        if (last_use_[i] < last_use_[victim]) victim = i;
     }
-    if (victim->valid && victim->dirty) {
+    if (valid(victim) && dirty_[victim] != 0) {
         sc_time posted = delay; // the write-back buffer takes it; the fill does not wait
-        write_back(*victim, posted);
+        write_back(victim, posted);
     }
-    victim->tag = line_addr;
-    victim->valid = true;
-    victim->dirty = false;
-    std::memcpy(data_of(*victim), buf.data(), line_bytes);
+    keys_[victim] = line_addr | 1;
+    dirty_[victim] = 0;
+    std::memcpy(data_of(victim), buf.data(), line_bytes);
     return victim;
 }
 
@@ -112,38 +106,38 @@ void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     const MemOp op = op_of(trans);
     delay += params_.hit_latency;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
-    Line* line = find(line_addr);
+    std::size_t line = find(line_addr);
 
     if (trans.is_write() && op == MemOp::nt_store) {
-        if (line) {
-            if (line->dirty) write_back(*line, delay);
-            line->valid = false;
+        if (line != npos) {
+            if (dirty_[line] != 0) write_back(line, delay);
+            invalidate(line);
         }
         mem->b_transport(trans, delay); // write-combining buffer -> controller
         return;
     }
     if (trans.is_read() || trans.is_write()) {
-        if (line) {
+        if (line != npos) {
             stats_.hits += 1;
         } else {
             stats_.misses += 1;
             line = fill(line_addr, trans, delay);
-            if (!line) return;
+            if (line == npos) return;
         }
-        touch(*line);
+        touch(line);
         auto* data = reinterpret_cast<std::byte*>(trans.get_data_ptr());
         if (trans.is_read()) {
-            std::memcpy(data, data_of(*line) + within, len);
+            std::memcpy(data, data_of(line) + within, len);
         } else {
-            std::memcpy(data_of(*line) + within, data, len);
-            line->dirty = true;
+            std::memcpy(data_of(line) + within, data, len);
+            dirty_[line] = 1;
         }
         return;
     }
     // Ignore command: cache maintenance on the line.
-    if (!line) return;
-    if (line->dirty) write_back(*line, delay);
-    if (op == MemOp::flush) line->valid = false;
+    if (line == npos) return;
+    if (dirty_[line] != 0) write_back(line, delay);
+    if (op == MemOp::flush) invalidate(line);
 }
 
 unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
@@ -156,11 +150,11 @@ unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
         const std::uint64_t at = addr + done;
         const std::uint64_t line_addr = at / line_bytes * line_bytes;
         const std::uint64_t n = std::min(len - done, line_addr + line_bytes - at);
-        if (Line* l = find(line_addr)) {
+        if (const std::size_t w = find(line_addr); w != npos) {
             if (trans.is_read())
-                std::memcpy(data + done, data_of(*l) + (at - line_addr), n);
+                std::memcpy(data + done, data_of(w) + (at - line_addr), n);
             else if (trans.is_write())
-                std::memcpy(data_of(*l) + (at - line_addr), data + done, n);
+                std::memcpy(data_of(w) + (at - line_addr), data + done, n);
         }
         done += n;
     }
@@ -169,19 +163,20 @@ unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
 
 std::uint64_t Cache::drop_dirty() {
     std::uint64_t lost = 0;
-    for (Line& l : lines_) {
-        if (l.valid && l.dirty) ++lost;
-        l = Line{};
+    for (std::size_t w = 0; w < keys_.size(); ++w) {
+        if (valid(w) && dirty_[w] != 0) ++lost;
+        invalidate(w);
+        last_use_[w] = 0;
     }
     return lost;
 }
 
 std::uint64_t Cache::writeback_all() {
     std::uint64_t written = 0;
-    for (Line& l : lines_) { // set-major order: deterministic
-        if (l.valid && l.dirty) {
+    for (std::size_t w = 0; w < keys_.size(); ++w) { // set-major order: deterministic
+        if (valid(w) && dirty_[w] != 0) {
             sc_time untimed = sc_core::SC_ZERO_TIME;
-            write_back(l, untimed);
+            write_back(w, untimed);
             ++written;
         }
     }
@@ -190,22 +185,18 @@ std::uint64_t Cache::writeback_all() {
 
 void Cache::flush_range(std::uint64_t spa, std::uint64_t len) {
     if (len == 0) return;
-    if (len / line_bytes > lines_.size()) { // a huge range: walk the cache rather than the range
-        for (Line& l : lines_) {
-            if (!l.valid || l.tag + line_bytes <= spa || l.tag >= spa + len) continue;
-            sc_time untimed = sc_core::SC_ZERO_TIME;
-            if (l.dirty) write_back(l, untimed);
-            l.valid = false;
-        }
+    auto flush = [this](std::size_t w) {
+        sc_time untimed = sc_core::SC_ZERO_TIME;
+        if (dirty_[w] != 0) write_back(w, untimed);
+        invalidate(w);
+    };
+    if (len / line_bytes > keys_.size()) { // a huge range: walk the cache rather than the range
+        for (std::size_t w = 0; w < keys_.size(); ++w)
+            if (valid(w) && tag_of(w) + line_bytes > spa && tag_of(w) < spa + len) flush(w);
         return;
     }
-    for (std::uint64_t a = spa / line_bytes * line_bytes; a < spa + len; a += line_bytes) {
-        if (Line* l = find(a)) {
-            sc_time untimed = sc_core::SC_ZERO_TIME;
-            if (l->dirty) write_back(*l, untimed);
-            l->valid = false;
-        }
-    }
+    for (std::uint64_t a = spa / line_bytes * line_bytes; a < spa + len; a += line_bytes)
+        if (const std::size_t w = find(a); w != npos) flush(w);
 }
 
 } // namespace daxsim::models

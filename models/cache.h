@@ -67,18 +67,13 @@ class Cache final : public sc_core::sc_module {
     void flush_range(std::uint64_t spa, std::uint64_t len);
 
     [[nodiscard]] bool contains(std::uint64_t spa) const {
-        return find(spa / line_bytes * line_bytes) != nullptr;
+        return find(spa / line_bytes * line_bytes) != npos;
     }
     [[nodiscard]] bool is_dirty(std::uint64_t spa) const;
     [[nodiscard]] const CacheStats& stats() const { return stats_; }
 
   private:
-    struct Line {
-        std::uint64_t tag = 0; // line address (SPA, 64 B aligned)
-        bool valid = false;
-        bool dirty = false;
-        std::uint64_t last_use = 0; // LRU stamp
-    };
+    static constexpr std::size_t npos = ~std::size_t{0};
 
     void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
@@ -87,15 +82,21 @@ class Cache final : public sc_core::sc_module {
         const std::uint64_t line = line_addr / line_bytes;
         return sets_mask_ != 0 ? line & sets_mask_ : line % sets_; // a mask for the usual power-of-two sets
     }
-    [[nodiscard]] const Line* find(std::uint64_t line_addr) const;
-    Line* find(std::uint64_t line_addr);
-    std::byte* data_of(const Line& l);
+    // The way (index into the arrays below) holding line_addr, or npos.
+    [[nodiscard]] std::size_t find(std::uint64_t line_addr) const;
+    std::byte* data_of(std::size_t way) { return data_.data() + way * line_bytes; }
     // Reads the line from memory into a newly allocated way; on error nothing is allocated and the
-    // error is copied to `up`. Returns the line or nullptr.
-    Line* fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
+    // error is copied to `up`. Returns the way or npos.
+    std::size_t fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
     // Writes a dirty line to memory (posted), leaving it valid and clean.
-    void write_back(Line& l, sc_core::sc_time& delay);
-    void touch(Line& l) { l.last_use = ++use_clock_; }
+    void write_back(std::size_t way, sc_core::sc_time& delay);
+    void touch(std::size_t way) { last_use_[way] = ++use_clock_; }
+    void invalidate(std::size_t way) {
+        keys_[way] = 0;
+        dirty_[way] = false;
+    }
+    [[nodiscard]] std::uint64_t tag_of(std::size_t way) const { return keys_[way] & ~std::uint64_t{1}; }
+    [[nodiscard]] bool valid(std::size_t way) const { return keys_[way] != 0; }
 
     CacheParams params_;
     // Reused for every fill and write-back (models/tlm_extensions.h).
@@ -103,7 +104,11 @@ class Cache final : public sc_core::sc_module {
     ReusablePayload wb_;
     std::size_t sets_;
     std::size_t sets_mask_ = 0; // sets_ - 1 when sets_ is a power of two
-    std::vector<Line> lines_;     // sets_ * ways, set-major
+    // Per way, sets_ * ways of them, set-major. Kept as separate arrays so that a lookup reads only the
+    // keys of one set (two host cache lines for 16 ways), not whole line records.
+    std::vector<std::uint64_t> keys_;     // line address | 1 when valid (lines are 64 B aligned), 0 when not
+    std::vector<std::uint64_t> last_use_; // LRU stamp
+    std::vector<std::uint8_t> dirty_;    // 1: modified since filled or written back
     std::vector<std::byte> data_; // line data, same order
     std::uint64_t use_clock_ = 0;
     CacheStats stats_;

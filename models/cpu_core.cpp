@@ -16,20 +16,21 @@ CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Trac
     qk_.reset();
 }
 
-void CpuCore::claim_fill_buffer() {
-    const sc_time now = absolute(qk_.get_local_time());
+void CpuCore::claim_fill_buffer(const sc_time& stamp) {
+    const sc_time now = stamp + qk_.get_local_time();
     std::erase_if(in_flight_, [&](const InFlight& f) { return f.done <= now; });
     if (params_.fill_buffers == 0 || in_flight_.size() < params_.fill_buffers) return;
     const auto first = std::min_element(in_flight_.begin(), in_flight_.end(),
                                         [](const InFlight& a, const InFlight& b) { return a.done < b.done; });
-    qk_.set(first->done - sc_core::sc_time_stamp());
+    qk_.set(first->done - stamp);
     in_flight_.erase(first);
 }
 
 CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data,
                                 std::uint64_t len, bool posted) {
     posted = posted && params_.fill_buffers > 0;
-    const sc_time start = qk_.get_current_time();
+    sc_time stamp = sc_core::sc_time_stamp(); // constant until the next sync()
+    const sc_time start = stamp + qk_.get_local_time();
     sc_time complete = start;
     Result r;
     std::uint64_t done = 0;
@@ -47,9 +48,11 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         t.set_data_length(maintenance ? 0 : static_cast<unsigned int>(n));
         t.set_streaming_width(maintenance ? 0 : static_cast<unsigned int>(n));
         t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        if (posted) claim_fill_buffer();
-        if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) qk_.sync();
-        const sc_time stamp = sc_core::sc_time_stamp(); // constant until the next sync()
+        if (posted) claim_fill_buffer(stamp);
+        if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) {
+            qk_.sync();
+            stamp = sc_core::sc_time_stamp();
+        }
         const sc_time issued = qk_.get_local_time();
         sc_time delay = issued;
         socket->b_transport(t, delay);
@@ -79,11 +82,15 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         }
         // Any other error is a posted write the media dropped: nobody waits for it (see header).
         done += n;
-        if (qk_.need_sync()) qk_.sync();
+        if (qk_.need_sync_at(stamp)) {
+            qk_.sync();
+            stamp = sc_core::sc_time_stamp();
+        }
     }
     r.bytes_done = maintenance ? 0 : static_cast<std::size_t>(done);
-    r.cost = qk_.get_current_time() - start;
-    r.latency = std::max(complete, qk_.get_current_time()) - start;
+    const sc_time now = stamp + qk_.get_local_time();
+    r.cost = now - start;
+    r.latency = std::max(complete, now) - start;
     return r;
 }
 
