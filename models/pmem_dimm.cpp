@@ -179,11 +179,8 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
 
 sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) {
     const std::uint64_t lb = params_.line_bytes;
-    sc_time occupancy = line_time(write_line_time_, 1);
-    if (e.needs_read) {
-        occupancy += line_time(read_line_time_, 1);
-        stats_.media_read_bytes += lb;
-    }
+    const sc_time occupancy = line_time(write_line_time_, 1);
+    if (e.needs_read) stats_.media_read_bytes += lb; // overlapped with line writes (header)
     stats_.media_write_bytes += lb;
     const sc_time wait = occupy_media(delay, occupancy);
     trace_access(e.needs_read ? "buffer rmw write-back" : "buffer write-back", delay + wait, occupancy,

@@ -22,6 +22,11 @@
 //    to take the line it evicts, which is the back-pressure of a saturated DIMM), or, unbuffered, when
 //    its media write completes (the controller's WPQ holds its entry until then).
 //    An idle DIMM never waits, so idle latencies are the latency parameters alone.
+//    Exception: the RMW read of a partial line the buffer evicts is counted (dimm.media_read_bytes) but
+//    does not hold the media. Measured random 64 B non-temporal store bandwidth is a quarter of the
+//    256 B figure (Yang et al. FAST'20 Fig. 5: 0.555 vs 2.21 GB/s on one DIMM), i.e. the media's write
+//    rate alone bounds it, so the hardware overlaps that read with line writes; holding the media for it
+//    too gave 0.43 GB/s (-22%)
 // Simplified: a read does not overtake queued writes (one FIFO media); lines still dirty in the buffer
 // when the run ends are not counted in dimm.media_write_bytes (they would be written on eviction).
 #pragma once
@@ -115,7 +120,8 @@ class PmemDimm final : public sc_core::sc_module {
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
                       std::uint64_t dpa, std::uint64_t len);
 
-    // Writes back a line the XPBuffer evicted: holds the media in the background (RMW read first when
+    // Writes back a line the XPBuffer evicted: holds the media in the background for the line write (its
+    // RMW read, when needed, overlaps: see above)
     // needed) from the arrival time on; returns the wait before the media takes it.
     sc_core::sc_time write_back(const XpBuffer::Eviction& e, const sc_core::sc_time& delay);
     // The unbuffered write of one piece: media write (RMW for a partial line), failing on poison.

@@ -59,11 +59,13 @@ TEST_CASE("calibrate json has sixteen rows with every key and the latencies with
     CHECK(wa->at("simulated").get<double>() == doctest::Approx(4.0));
 }
 
-TEST_CASE("calibrate sequential bandwidth rows and random read rows are within ten percent of the papers") {
+TEST_CASE("calibrate bandwidth rows are within ten percent of the papers except six-DIMM random 256 B writes") {
     // Sequential 64 B rows (Izraelevitz et al.): fill buffers, RPQ/WPQ, XPBuffer and media occupancy bound
-    // them (measured 6.54, 2.32, 36.89 and 14.25 GB/s against 6.6, 2.3, 39.4 and 13.9). Random reads (Yang
-    // et al. Fig. 5): 1.65, 9.09, 6.51 and 34.77 against 1.68, 9.67, 6.50 and 33.7. The random write rows
-    // are not held to the target here: docs/user-guide.md says why three of them are outside it.
+    // them (measured 6.54, 2.32, 36.89 and 14.25 GB/s against 6.6, 2.3, 39.4 and 13.9). Random rows (Yang
+    // et al. Fig. 5): reads 1.65, 9.09, 6.51 and 34.77 against 1.68, 9.67, 6.50 and 33.7; writes 0.58, 3.38
+    // and 2.32 against 0.555, 3.17 and 2.21 (the RMW read of an evicted partial line overlaps line writes,
+    // models/pmem_dimm.h). Six-DIMM random 256 B writes are not held to it: the papers' six-DIMM write
+    // ceilings differ (docs/user-guide.md).
     const auto r = run_daxsim("calibrate --json");
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(r.output);
@@ -73,17 +75,14 @@ TEST_CASE("calibrate sequential bandwidth rows and random read rows are within t
         if (row.at("unit") != "GB/s") continue;
         ++bandwidth_rows;
         const auto metric = row.at("metric").get<std::string>();
-        const bool sequential = metric.rfind("sequential ", 0) == 0;
-        const bool random_read =
-            metric.rfind("random ", 0) == 0 && metric.find(" read ") != std::string::npos;
-        if (!sequential && !random_read) continue;
+        if (metric.rfind("random 256 B write bandwidth, 6 DIMMs", 0) == 0) continue;
         ++checked;
         INFO(metric);
         CHECK(std::fabs(row.at("error_pct").get<double>()) <= 10.0);
         CHECK(row.at("within_target").get<bool>());
     }
     CHECK(bandwidth_rows == 12);
-    CHECK(checked == 8);
+    CHECK(checked == 11);
 }
 
 TEST_CASE("calibrate random 256 B reads on one DIMM match sequential reads as the XPBuffer serves XPLines") {
@@ -108,7 +107,8 @@ TEST_CASE("calibrate random 256 B writes on one DIMM match sequential writes as 
 }
 
 TEST_CASE("calibrate random 64 B writes on one DIMM get at most a quarter of random 256 B write bandwidth") {
-    // A partial XPLine is written whole when evicted (Yang et al. Fig. 5: 0.555 against 2.21 GB/s).
+    // A partial XPLine is written whole when evicted (Yang et al. Fig. 5: 0.555 against 2.21 GB/s; measured
+    // 0.58 against 2.32).
     const double random64 = row_value("random64_write_bw_1");
     const double random256 = row_value("random256_write_bw_1");
     CHECK(random64 / random256 <= 0.25 * 1.05);
