@@ -20,8 +20,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     last_use_.assign(keys_.size(), 0);
     dirty_.assign(keys_.size(), 0);
     data_.resize(keys_.size() * line_bytes);
-    socket.register_b_transport(this, &Cache::b_transport);
-    socket.register_transport_dbg(this, &Cache::transport_dbg);
+    socket.bind(*this);
 }
 
 std::size_t Cache::find(std::uint64_t line_addr) const {
@@ -90,7 +89,7 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
     return victim;
 }
 
-void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+void Cache::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t addr = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
     const std::uint64_t line_addr = addr / line_bytes * line_bytes;
@@ -140,7 +139,7 @@ void Cache::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     if (op == MemOp::flush) invalidate(line);
 }
 
-unsigned int Cache::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+unsigned int Cache::transport_dbg(tlm::tlm_generic_payload& trans) {
     // Debug reads see the cached copy where there is one; debug writes update both copies.
     const std::uint64_t addr = trans.get_address();
     const std::uint64_t len = trans.get_data_length();

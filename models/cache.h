@@ -2,7 +2,7 @@
 // the CPU cores and the memory controller. Shared by every core, so coherence is trivial.
 //
 // Datasheet view:
-//  - core side: a multi-passthrough target socket (every core binds to it), addressed by SPA
+//  - core side: one target socket every core binds to, addressed by SPA
 //  - memory side: one initiator socket to the controller
 //  - requests are within one 64 B line (cores split larger accesses); the operation comes from
 //    MemoryOpExtension:
@@ -22,9 +22,9 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "models/blocking_target.h"
 #include "models/stats.h"
 #include "models/tlm_extensions.h"
 
@@ -49,11 +49,12 @@ struct CacheStats {
     }
 };
 
-class Cache final : public sc_core::sc_module {
+class Cache final : public sc_core::sc_module, public BlockingTarget {
   public:
     static constexpr std::uint64_t line_bytes = 64;
 
-    tlm_utils::multi_passthrough_target_socket<Cache> socket; // from the cores
+    // From the cores: any number of them bind to it (the cache does not need to know which one asks).
+    tlm::tlm_target_socket<32, tlm::tlm_base_protocol_types, 0, sc_core::SC_ZERO_OR_MORE_BOUND> socket;
     tlm_utils::simple_initiator_socket<Cache> mem;            // to the memory controller
 
     Cache(sc_core::sc_module_name name, const CacheParams& params);
@@ -75,8 +76,8 @@ class Cache final : public sc_core::sc_module {
   private:
     static constexpr std::size_t npos = ~std::size_t{0};
 
-    void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-    unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
 
     [[nodiscard]] std::size_t set_of(std::uint64_t line_addr) const {
         const std::uint64_t line = line_addr / line_bytes;

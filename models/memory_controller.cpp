@@ -17,8 +17,7 @@ MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControlle
                                    Tracer& tracer)
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
       tracer_(tracer), rpq_(params_.dimm_count), wpq_(params_.dimm_count) {
-    socket.register_b_transport(this, &MemoryController::b_transport);
-    socket.register_transport_dbg(this, &MemoryController::transport_dbg);
+    socket.bind(*this);
 }
 
 std::optional<DecodedAddress> MemoryController::decode(std::uint64_t spa) const {

@@ -31,8 +31,8 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
+#include "models/blocking_target.h"
 #include "models/interleave.h"
 #include "models/mca.h"
 #include "models/stats.h"
@@ -74,9 +74,9 @@ struct MemoryControllerStats {
     }
 };
 
-class MemoryController final : public sc_core::sc_module {
+class MemoryController final : public sc_core::sc_module, public BlockingTarget {
   public:
-    tlm_utils::simple_target_socket<MemoryController> socket;                      // SPA
+    tlm::tlm_target_socket<> socket;                                               // SPA
     sc_core::sc_vector<tlm_utils::simple_initiator_socket<MemoryController>> dimm; // DPA, one per DIMM
 
     MemoryController(sc_core::sc_module_name name, MemoryControllerParams params, Tracer& tracer);
@@ -90,8 +90,8 @@ class MemoryController final : public sc_core::sc_module {
     std::vector<CmciRecord> take_cmci() { return std::exchange(cmci_, {}); }
 
   private:
-    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-    unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
     // One piece within one interleave chunk, to one DIMM.
     void issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at, std::uint64_t offset,
                     std::uint64_t len, sc_core::sc_time& delay);

@@ -24,8 +24,7 @@ PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, T
     };
     read_line_time_ = per_line(params_.read_bandwidth);
     write_line_time_ = per_line(params_.write_bandwidth);
-    socket.register_b_transport(this, &PmemDimm::b_transport);
-    socket.register_transport_dbg(this, &PmemDimm::transport_dbg);
+    socket.bind(*this);
 }
 
 void PmemDimm::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {

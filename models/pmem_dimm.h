@@ -36,8 +36,8 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
+#include "models/blocking_target.h"
 #include "models/pmem_media.h"
 #include "models/stats.h"
 #include "models/tracer.h"
@@ -81,9 +81,9 @@ struct PmemDimmStats {
     }
 };
 
-class PmemDimm final : public sc_core::sc_module {
+class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
   public:
-    tlm_utils::simple_target_socket<PmemDimm> socket; // DPA
+    tlm::tlm_target_socket<> socket; // DPA
 
     PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, Tracer& tracer);
 
@@ -113,8 +113,8 @@ class PmemDimm final : public sc_core::sc_module {
     [[nodiscard]] const PmemDimmStats& stats() const { return stats_; }
 
   private:
-    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-    unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
     void read(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void write(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
