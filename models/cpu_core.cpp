@@ -11,7 +11,7 @@ namespace daxsim::models {
 using sc_core::sc_time;
 
 CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Tracer& tracer)
-    : sc_module(name), socket("socket"), params_(params), tracer_(tracer),
+    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()),
       track_(fmt::format("cpu{}", params.index)) {
     qk_.reset();
 }
@@ -60,7 +60,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         if (posted) {
             // The core goes on once the operation is issued; a fill buffer tracks it until it completes.
             in_flight_.push_back(InFlight{stamp + delay, op == MemOp::load});
-            if (tracer_.waves()) {
+            if (waves_) {
                 tracer_.level(track_ + ".fill_buffers", to_ns(stamp + issued), +1);
                 tracer_.level(track_ + ".fill_buffers", to_ns(stamp + delay), -1);
             }
@@ -98,13 +98,13 @@ void CpuCore::raise_machine_check(std::uint64_t line_addr) {
     mca_.log(mca::dcu_bank, mca::srar_data_load(line_addr));
     mca_.mcg_status = mca::srar_mcg_status;
     stats_.machine_checks += 1;
-    if (tracer_.waves()) {
+    if (waves_) {
         tracer_.pulse(track_ + ".machine_check", to_ns(now()));
         tracer_.value(fmt::format("{}.mc{}_status", track_, mca::dcu_bank), to_ns(now()),
                       mca_.banks[mca::dcu_bank].status, 64);
         tracer_.value(track_ + ".mcg_status", to_ns(now()), mca_.mcg_status, 3);
     }
-    if (tracer_.enabled())
+    if (tracing_)
         tracer_.instant(track_, "#MC", to_ns(now()),
                         {{"MCi_STATUS", fmt::format("{:#018x}", mca_.banks[mca::dcu_bank].status)},
                          {"MCi_ADDR", fmt::format("{:#x}", line_addr)}});

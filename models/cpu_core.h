@@ -138,6 +138,9 @@ class CpuCore final : public sc_core::sc_module {
 
     CpuCoreParams params_;
     Tracer& tracer_;
+    // What the tracer records, asked once: it is fixed for the run and checked on every access.
+    const bool tracing_;
+    const bool waves_;
     std::string track_;
     QuantumKeeper qk_;
     mca::McaBanks mca_;

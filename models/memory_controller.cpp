@@ -16,7 +16,7 @@ using sc_core::sc_time;
 MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControllerParams params,
                                    Tracer& tracer)
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
-      tracer_(tracer), rpq_(params_.dimm_count), wpq_(params_.dimm_count) {
+      tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()), rpq_(params_.dimm_count), wpq_(params_.dimm_count) {
     socket.bind(*this);
 }
 
@@ -122,7 +122,7 @@ sc_time MemoryController::through_queue(std::vector<sc_time>& queue, unsigned de
     dimm[dimm_index]->b_transport(down, done);
     queue.push_back(stamp + done);
     std::push_heap(queue.begin(), queue.end(), std::greater<>{});
-    if (tracer_.waves()) {
+    if (waves_) {
         const std::string signal = fmt::format("{}.{}{}", name(), kind, dimm_index);
         tracer_.level(signal, to_ns(stamp + delay), +1);
         tracer_.level(signal, to_ns(stamp + done), -1);
@@ -149,10 +149,10 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
         out = *err;
         out.spa = encode(at.dimm, err->dpa).value_or(0);
         stats_.poison_responses += 1;
-        if (tracer_.enabled())
+        if (tracing_)
             tracer_.instant(name(), "poison response", to_ns(stamp + delay),
                             {{"spa", fmt::format("{:#x}", out.spa)}});
-        if (tracer_.waves())
+        if (waves_)
             tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(stamp + delay));
     }
 }
@@ -179,7 +179,7 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
                                        mca::ucna_memory_write(line_spa, mca::imc_channel(at.dimm),
                                                               params_.poison_lsb)});
         }
-        if (tracer_.waves())
+        if (waves_)
             tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(stamp + media_time));
     }
 }

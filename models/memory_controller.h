@@ -100,6 +100,9 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
 
     MemoryControllerParams params_;
     Tracer& tracer_;
+    // What the tracer records, asked once: it is fixed for the run and checked on every access.
+    const bool tracing_;
+    const bool waves_;
     ReusablePayload down_; // reused for every DIMM request (models/tlm_extensions.h)
     // A pending queue of `depth` entries (0: unbounded) holding requests until their completion times
     // (a min-heap in `queue`): returns how long a request arriving at `now` waits for an entry, counting

@@ -1,7 +1,7 @@
 #include "models/pmem_dimm.h"
 
 #include <algorithm>
-#include <array>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -15,7 +15,7 @@ namespace daxsim::models {
 using sc_core::sc_time;
 
 PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, Tracer& tracer)
-    : sc_module(name), socket("socket"), params_(params), tracer_(tracer),
+    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()),
       buffer_(params.buffer_lines, params.line_bytes), track_(fmt::format("nmem{}", params.index)),
       media_(params.capacity_bytes, params.line_bytes, params.label_bytes) {
     auto per_line = [&](double bandwidth) {
@@ -49,58 +49,36 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const std::uint64_t dpa = trans.get_address();
     const std::uint64_t len = trans.get_data_length();
     const std::uint64_t lb = params_.line_bytes;
-    // The XPLines the buffer cannot serve are read from the media as one burst. Kept on the stack for
-    // the usual requests (a 64 B line touches one XPLine); a larger backdoor-sized one grows the vector.
-    std::array<std::uint64_t, 4> few{};
-    std::vector<std::uint64_t> many;
-    std::size_t n_missed = 0;
-    auto miss = [&](std::uint64_t line) {
-        if (n_missed < few.size()) {
-            few[n_missed] = line;
-        } else {
-            if (many.empty()) many.assign(few.begin(), few.end());
-            many.push_back(line);
-        }
-        ++n_missed;
-    };
-    for (std::uint64_t at = dpa; at < dpa + len;) {
-        const std::uint64_t line = media_.line_of(at);
-        const std::uint64_t n = std::min(dpa + len - at, (line + 1) * lb - at);
-        // A poisoned XPLine is never served from the buffer: its read goes to the media and fails there.
-        if (media_.is_poisoned(at)) {
-            buffer_.drop(line);
-            miss(line);
-        } else if (!buffer_.read_hit(line, at % lb, n)) {
-            miss(line);
-        }
-        at += n;
-    }
     sc_time cost = params_.buffer_hit;
-    const std::span<const std::uint64_t> missed =
-        n_missed <= few.size() ? std::span<const std::uint64_t>(few.data(), n_missed)
-                               : std::span<const std::uint64_t>(many);
-    if (missed.empty()) {
-        // Served from the buffer: the media is not involved, so a busy media does not delay it.
-        stats_.read_buffer_hits += 1;
-        if (tracer_.waves()) tracer_.pulse(track_ + ".buffer_hit", to_ns(sc_core::sc_time_stamp() + delay));
-    } else {
-        const auto lines = static_cast<std::uint64_t>(missed.size());
-        cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
-        stats_.media_read_bytes += lines * lb;
-        delay += occupy_media(delay, line_time(read_line_time_, lines));
-        for (const std::uint64_t line : missed)
-            if (!media_.is_poisoned(line * lb))
+    std::optional<std::uint64_t> bad; // first poisoned XPLine of the request
+    if (media_.line_of(dpa) == media_.line_of(dpa + len - 1)) {
+        // The usual request, a cache line within one XPLine: one poison query, one buffer lookup.
+        const std::uint64_t line = media_.line_of(dpa);
+        if (media_.is_poisoned(dpa)) bad = line * lb;
+        if (bad) buffer_.drop(line); // never served from the buffer: its read goes to the media and fails
+        if (!bad && buffer_.read_hit(line, dpa % lb, len)) {
+            stats_.read_buffer_hits += 1;
+            if (waves_) waves_pulse(".buffer_hit", delay);
+        } else {
+            cost = params_.read_latency;
+            stats_.media_read_bytes += lb;
+            delay += occupy_media(delay, read_line_time_);
+            if (!bad)
                 if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
+        }
+    } else {
+        read_lines(dpa, len, cost, delay);
+        bad = media_.first_poisoned(dpa, len);
     }
     trace_access("read", delay, cost, dpa, len);
-    if (const auto bad = media_.first_poisoned(dpa, len)) {
+    if (bad) {
         auto& err = memory_error(trans);
         err.poisoned = true;
         err.dimm = params_.index;
         err.dpa = *bad;
         stats_.poison_reads += 1;
-        if (tracer_.waves()) tracer_.pulse(track_ + ".poison_read", to_ns(sc_core::sc_time_stamp() + delay + cost));
-        if (tracer_.enabled())
+        if (waves_) waves_pulse(".poison_read", delay + cost);
+        if (tracing_)
             tracer_.instant(track_, "poison read", to_ns(sc_core::sc_time_stamp() + delay + cost),
                             {{"dpa", fmt::format("{:#x}", *bad)}});
         delay += cost;
@@ -110,6 +88,41 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
     media_.read(dpa, {reinterpret_cast<std::byte*>(trans.get_data_ptr()), static_cast<std::size_t>(len)});
     delay += cost;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void PmemDimm::read_lines(std::uint64_t dpa, std::uint64_t len, sc_time& cost, sc_time& delay) {
+    const std::uint64_t lb = params_.line_bytes;
+    // The XPLines the buffer cannot serve are read from the media as one burst.
+    std::vector<std::uint64_t> missed;
+    for (std::uint64_t at = dpa; at < dpa + len;) {
+        const std::uint64_t line = media_.line_of(at);
+        const std::uint64_t n = std::min(dpa + len - at, (line + 1) * lb - at);
+        // A poisoned XPLine is never served from the buffer: its read goes to the media and fails there.
+        if (media_.is_poisoned(at)) {
+            buffer_.drop(line);
+            missed.push_back(line);
+        } else if (!buffer_.read_hit(line, at % lb, n)) {
+            missed.push_back(line);
+        }
+        at += n;
+    }
+    if (missed.empty()) {
+        // Served from the buffer: the media is not involved, so a busy media does not delay it.
+        stats_.read_buffer_hits += 1;
+        if (waves_) waves_pulse(".buffer_hit", delay);
+        return;
+    }
+    const auto lines = static_cast<std::uint64_t>(missed.size());
+    cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
+    stats_.media_read_bytes += lines * lb;
+    delay += occupy_media(delay, line_time(read_line_time_, lines));
+    for (const std::uint64_t line : missed)
+        if (!media_.is_poisoned(line * lb))
+            if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
+}
+
+void PmemDimm::waves_pulse(const char* what, const sc_time& delay) {
+    tracer_.pulse(track_ + what, to_ns(sc_core::sc_time_stamp() + delay));
 }
 
 void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -138,8 +151,7 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
                 const XpBuffer::WriteResult w = buffer_.write(line, at % lb, n);
                 if (w.hit) {
                     stats_.write_buffer_hits += 1;
-                    if (tracer_.waves())
-                        tracer_.pulse(track_ + ".buffer_hit", to_ns(sc_core::sc_time_stamp() + delay));
+                    if (waves_) waves_pulse(".buffer_hit", delay);
                 }
                 if (w.evicted) delay += write_back(*w.evicted, delay);
                 delay += params_.buffer_hit;
@@ -204,7 +216,7 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {
     const sc_time arrival = sc_core::sc_time_stamp() + delay;
     const sc_time start = std::max(arrival, media_free_at_);
     media_free_at_ = start + occupancy;
-    if (tracer_.waves() && occupancy != sc_core::SC_ZERO_TIME) {
+    if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
         tracer_.level(track_ + ".media_busy", to_ns(start), +1);
         tracer_.level(track_ + ".media_busy", to_ns(media_free_at_), -1);
     }
@@ -226,7 +238,7 @@ unsigned int PmemDimm::transport_dbg(tlm::tlm_generic_payload& trans) {
 
 void PmemDimm::trace_access(const char* what, const sc_time& start, const sc_time& dur, std::uint64_t dpa,
                             std::uint64_t len) {
-    if (!tracer_.enabled()) return;
+    if (!tracing_) return;
     tracer_.complete(track_, what, to_ns(sc_core::sc_time_stamp() + start), to_ns(dur),
                      {{"dpa", fmt::format("{:#x}", dpa)}, {"len", std::to_string(len)}});
 }

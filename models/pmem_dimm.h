@@ -117,6 +117,10 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
     unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
     void read(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void write(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    // A read spanning several XPLines (backdoor-sized requests): sets `cost` and adds the media wait to
+    // `delay`.
+    void read_lines(std::uint64_t dpa, std::uint64_t len, sc_core::sc_time& cost, sc_core::sc_time& delay);
+    void waves_pulse(const char* what, const sc_core::sc_time& delay); // track_ + what, at now + delay
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
                       std::uint64_t dpa, std::uint64_t len);
 
@@ -134,6 +138,9 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
 
     PmemDimmParams params_;
     Tracer& tracer_;
+    // What the tracer records, asked once: it is fixed for the run and checked on every access.
+    const bool tracing_;
+    const bool waves_;
     XpBuffer buffer_;
     sc_core::sc_time read_line_time_;  // one XPLine at read_bandwidth (zero: no limit)
     sc_core::sc_time write_line_time_; // one XPLine at write_bandwidth
