@@ -19,6 +19,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     keys_.assign(sets_ * params_.ways, 0);
     last_use_.assign(keys_.size(), 0);
     dirty_.assign(keys_.size(), 0);
+    invalid_ways_.assign(sets_, params_.ways);
     data_.resize(keys_.size() * line_bytes);
     socket.bind(*this);
 }
@@ -69,15 +70,21 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
         }
         return npos;
     }
-    // Victim: an invalid way, else the least recently used one.
-    const std::size_t first = set_of(line_addr) * params_.ways;
+    // Victim: the first invalid way, else the least recently used one (the first of equals).
+    const std::size_t set = set_of(line_addr);
+    const std::size_t first = set * params_.ways;
     std::size_t victim = first;
-    for (std::size_t i = first; i < first + params_.ways; ++i) {
-        if (!valid(i)) {
-            victim = i;
-            break;
-        }
-        if (last_use_[i] < last_use_[victim]) victim = i;
+    if (invalid_ways_[set] != 0) {
+        while (valid(victim))
+            ++victim;
+        --invalid_ways_[set];
+    } else {
+        std::uint64_t oldest = last_use_[first];
+        for (std::size_t i = first + 1; i < first + params_.ways; ++i)
+            if (last_use_[i] < oldest) {
+                oldest = last_use_[i];
+                victim = i;
+            }
     }
     if (valid(victim) && dirty_[victim] != 0) {
         sc_time posted = delay; // the write-back buffer takes it; the fill does not wait

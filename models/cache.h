@@ -93,8 +93,9 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     void write_back(std::size_t way, sc_core::sc_time& delay);
     void touch(std::size_t way) { last_use_[way] = ++use_clock_; }
     void invalidate(std::size_t way) {
+        if (keys_[way] != 0) ++invalid_ways_[way / params_.ways];
         keys_[way] = 0;
-        dirty_[way] = false;
+        dirty_[way] = 0;
     }
     [[nodiscard]] std::uint64_t tag_of(std::size_t way) const { return keys_[way] & ~std::uint64_t{1}; }
     [[nodiscard]] bool valid(std::size_t way) const { return keys_[way] != 0; }
@@ -109,7 +110,8 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     // keys of one set (two host cache lines for 16 ways), not whole line records.
     std::vector<std::uint64_t> keys_;     // line address | 1 when valid (lines are 64 B aligned), 0 when not
     std::vector<std::uint64_t> last_use_; // LRU stamp
-    std::vector<std::uint8_t> dirty_;    // 1: modified since filled or written back
+    std::vector<std::uint8_t> dirty_;
+    std::vector<std::uint32_t> invalid_ways_; // per set: how many of its ways are invalid (victim search)    // 1: modified since filled or written back
     std::vector<std::byte> data_; // line data, same order
     std::uint64_t use_clock_ = 0;
     CacheStats stats_;
