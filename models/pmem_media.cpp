@@ -21,11 +21,11 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
         const std::uint64_t within = at % line_bytes_;
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, out.size() - done));
-        const auto it = lines_.find(line_of(at));
-        if (it == lines_.end())
+        const std::uint64_t slot = lines_.find(line_of(at));
+        if (slot == LineIndex::npos)
             std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, std::byte{0});
         else
-            std::memcpy(out.data() + done, slot_data(it->second) + within, n);
+            std::memcpy(out.data() + done, slot_data(slot) + within, n);
         done += n;
     }
 }
@@ -38,8 +38,9 @@ std::optional<std::uint64_t> PmemMedia::first_poisoned(std::uint64_t dpa, std::u
 }
 
 std::byte* PmemMedia::line_for_write(std::uint64_t line) {
-    const auto [it, added] = lines_.try_emplace(line, 0);
-    if (!added) return slot_data(it->second);
+    bool added = false;
+    std::uint64_t& slot_of_line = lines_.emplace(line, 0, added);
+    if (!added) return slot_data(slot_of_line);
     std::uint64_t slot = 0;
     if (!free_slots_.empty()) {
         slot = free_slots_.back();
@@ -50,7 +51,7 @@ std::byte* PmemMedia::line_for_write(std::uint64_t line) {
         if (slot / kSlabLines == slabs_.size())
             slabs_.push_back(std::make_unique_for_overwrite<std::byte[]>(kSlabLines * line_bytes_));
     }
-    it->second = slot;
+    slot_of_line = slot;
     std::byte* data = slot_data(slot);
     std::memset(data, 0, line_bytes_); // a line never written reads as zeros
     return data;
@@ -107,9 +108,9 @@ std::uint64_t PmemMedia::clear_poison(std::uint64_t dpa, std::uint64_t len) {
     if (end <= first) return 0;
     for (auto it = poison_.lower_bound(first); it != poison_.end() && *it < end;) {
         // The cleared line reads as zeros again; its slot is reused by the next line written.
-        if (const auto found = lines_.find(*it); found != lines_.end()) {
-            free_slots_.push_back(found->second);
-            lines_.erase(found);
+        if (const std::uint64_t slot = lines_.find(*it); slot != LineIndex::npos) {
+            free_slots_.push_back(slot);
+            lines_.erase(*it);
         }
         it = poison_.erase(it);
     }

@@ -11,8 +11,9 @@
 #include <optional>
 #include <set>
 #include <span>
-#include <unordered_map>
 #include <vector>
+
+#include "models/line_index.h"
 
 namespace daxsim::models {
 
@@ -82,7 +83,7 @@ class PmemMedia {
     std::uint64_t line_bytes_;
     // Line -> slot holding its bytes. Looked up only, never iterated, so the hash order cannot reach any
     // output.
-    std::unordered_map<std::uint64_t, std::uint64_t> lines_;
+    LineIndex lines_;
     std::vector<std::unique_ptr<std::byte[]>> slabs_;
     std::vector<std::uint64_t> free_slots_; // of lines given back by clear_poison
     std::uint64_t next_slot_ = 0;

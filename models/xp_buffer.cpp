@@ -1,7 +1,6 @@
 #include "models/xp_buffer.h"
 
 #include <algorithm>
-#include <bit>
 
 namespace daxsim::models {
 namespace {
@@ -22,43 +21,11 @@ template <typename F> void for_each_word(std::uint64_t offset, std::uint64_t len
 XpBuffer::XpBuffer(std::uint64_t lines, std::uint64_t line_bytes)
     : capacity_(lines), line_bytes_(line_bytes), words_((line_bytes + 63) / 64), lines_(lines),
       prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_),
-      slot_mask_(std::bit_ceil(std::max<std::uint64_t>(2 * lines, 2)) - 1), slot_key_(slot_mask_ + 1, 0),
-      slot_entry_(slot_mask_ + 1, npos) {}
+      index_(lines) {}
 
 std::size_t XpBuffer::find(std::uint64_t line) const {
-    for (std::size_t i = slot_of(line);; i = (i + 1) & slot_mask_) {
-        if (slot_key_[i] == 0) return npos;
-        if (slot_key_[i] == line + 1) return slot_entry_[i];
-    }
-}
-
-void XpBuffer::index_set(std::uint64_t line, std::size_t e) {
-    std::size_t i = slot_of(line);
-    while (slot_key_[i] != 0 && slot_key_[i] != line + 1)
-        i = (i + 1) & slot_mask_;
-    slot_key_[i] = line + 1;
-    slot_entry_[i] = e;
-}
-
-void XpBuffer::index_erase(std::uint64_t line) {
-    std::size_t i = slot_of(line);
-    while (slot_key_[i] != line + 1) {
-        if (slot_key_[i] == 0) return;
-        i = (i + 1) & slot_mask_;
-    }
-    // Backward-shift deletion: move later members of the probe run into the hole, so that lookups never
-    // need tombstones.
-    for (std::size_t j = (i + 1) & slot_mask_; slot_key_[j] != 0; j = (j + 1) & slot_mask_) {
-        const std::size_t home = slot_of(slot_key_[j] - 1);
-        // j's key may move to i when its home is not in the cyclic range (i, j].
-        const bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (in_range) continue;
-        slot_key_[i] = slot_key_[j];
-        slot_entry_[i] = slot_entry_[j];
-        i = j;
-    }
-    slot_key_[i] = 0;
-    slot_entry_[i] = npos;
+    const std::uint64_t e = index_.find(line);
+    return e == LineIndex::npos ? npos : static_cast<std::size_t>(e);
 }
 
 bool XpBuffer::covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const {
@@ -95,10 +62,10 @@ std::size_t XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evic
     } else {
         e = tail_; // least recently used
         if (dirty(e)) evicted = Eviction{lines_[e], filled_[e] == 0 && !covers(e, 0, line_bytes_)};
-        index_erase(lines_[e]);
+        index_.erase(lines_[e]);
     }
     lines_[e] = line;
-    index_set(line, e);
+    index_.set(line, e);
     filled_[e] = 0;
     std::fill_n(written(e), words_, 0);
     return e;
@@ -135,12 +102,12 @@ XpBuffer::WriteResult XpBuffer::write(std::uint64_t line, std::uint64_t offset, 
 
 void XpBuffer::remove(std::size_t e) {
     unlink(e);
-    index_erase(lines_[e]);
+    index_.erase(lines_[e]);
     const std::size_t last = --used_;
     if (e == last) return;
     // Entry `last` moves into slot e, keeping its place in the LRU list.
     lines_[e] = lines_[last];
-    index_set(lines_[e], e);
+    index_.set(lines_[e], e);
     filled_[e] = filled_[last];
     std::copy_n(written(last), words_, written(e));
     prev_[e] = prev_[last];
@@ -157,8 +124,7 @@ std::vector<XpBuffer::Eviction> XpBuffer::drain() {
     std::sort(out.begin(), out.end(), [](const Eviction& a, const Eviction& b) { return a.line < b.line; });
     used_ = 0;
     head_ = tail_ = npos;
-    std::fill(slot_key_.begin(), slot_key_.end(), 0);
-    std::fill(slot_entry_.begin(), slot_entry_.end(), npos);
+    index_.clear();
     std::fill(prev_.begin(), prev_.end(), npos);
     std::fill(next_.begin(), next_.end(), npos);
     return out;

@@ -15,6 +15,8 @@
 #include <optional>
 #include <vector>
 
+#include "models/line_index.h"
+
 namespace daxsim::models {
 
 class XpBuffer {
@@ -82,16 +84,8 @@ class XpBuffer {
     std::vector<char> filled_;            // holds the media's copy of the whole line
     std::vector<std::uint64_t> written_;  // bytes written since it entered the buffer, words_ per entry
 
-    // line -> entry, open addressing with linear probing (every access looks a line up: a scan of 64
-    // entries was the model's hottest loop). Keys are line + 1; 0 marks an empty slot.
-    [[nodiscard]] std::size_t slot_of(std::uint64_t line) const {
-        return static_cast<std::size_t>((line * 0x9E3779B97F4A7C15ull) >> 32) & slot_mask_;
-    }
-    void index_set(std::uint64_t line, std::size_t e);
-    void index_erase(std::uint64_t line);
-    std::size_t slot_mask_;
-    std::vector<std::uint64_t> slot_key_;
-    std::vector<std::size_t> slot_entry_;
+    // line -> entry (every access looks a line up: a scan of 64 entries was the model's hottest loop).
+    LineIndex index_;
 };
 
 } // namespace daxsim::models

@@ -1,0 +1,59 @@
+#include "models/line_index.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <map>
+
+using daxsim::models::LineIndex;
+
+TEST_CASE("line index agrees with an ordered map through random inserts erases and growth") {
+    // Lines drawn from a small range so that inserts, hits and erases of present keys all happen often,
+    // and clustered (a multiple of the table size apart) so that probe runs wrap and backward shifts move
+    // entries across the end of the table.
+    LineIndex index;
+    std::map<std::uint64_t, std::uint64_t> model;
+    std::uint64_t x = 1;
+    auto next = [&x] {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return x >> 33;
+    };
+    for (int step = 0; step < 200000; ++step) {
+        const std::uint64_t r = next();
+        const std::uint64_t line = (r % 3000) * ((r & 1) ? 1 : 1024) + (r % 7 == 0 ? 0 : 0x7fffffff00ull);
+        switch (r % 4) {
+        case 0:
+        case 1: {
+            bool added = false;
+            std::uint64_t& v = index.emplace(line, step, added);
+            CHECK(added == !model.contains(line));
+            if (added) model[line] = static_cast<std::uint64_t>(step);
+            CHECK(v == model[line]);
+            break;
+        }
+        case 2:
+            index.erase(line);
+            model.erase(line);
+            break;
+        default: {
+            const auto it = model.find(line);
+            CHECK(index.find(line) == (it == model.end() ? LineIndex::npos : it->second));
+        }
+        }
+        REQUIRE(index.size() == model.size());
+    }
+    for (const auto& [line, value] : model)
+        CHECK(index.find(line) == value);
+}
+
+TEST_CASE("line index holds line zero and the largest line number") {
+    LineIndex index(4);
+    index.set(0, 7);
+    index.set(~std::uint64_t{0} - 1, 9); // keys are stored as line + 1: the largest line that fits
+    CHECK(index.find(0) == 7);
+    CHECK(index.find(~std::uint64_t{0} - 1) == 9);
+    CHECK(index.find(1) == LineIndex::npos);
+    index.clear();
+    CHECK(index.size() == 0);
+    CHECK(index.find(0) == LineIndex::npos);
+}
