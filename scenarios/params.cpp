@@ -420,10 +420,17 @@ std::map<std::string, std::string> effective_params(const MachineConfig& config)
 
 std::string format_params_table() {
     const MachineConfig defaults;
-    std::string out = fmt::format("{:<30} {:<14} {:<6} {}\n", "KEY", "DEFAULT", "UNIT", "MEANING");
+    std::size_t key_width = 3;
+    std::size_t default_width = 7;
+    for (const auto& p : param_registry()) {
+        key_width = std::max(key_width, p.key.size());
+        default_width = std::max(default_width, p.get(defaults).size());
+    }
+    std::string out =
+        fmt::format("{:<{}} {:<{}} {:<6} {}\n", "KEY", key_width, "DEFAULT", default_width, "UNIT", "MEANING");
     for (const auto& p : param_registry())
-        out += fmt::format("{:<30} {:<14} {:<6} {}\n", p.key, p.get(defaults), p.unit.empty() ? "-" : p.unit,
-                           p.meaning);
+        out += fmt::format("{:<{}} {:<{}} {:<6} {}\n", p.key, key_width, p.get(defaults), default_width,
+                           p.unit.empty() ? "-" : p.unit, p.meaning);
     return out;
 }
 
