@@ -73,6 +73,9 @@ class Session {
 void run_xfs_io(Session& s, const ParsedCommand& cmd, StepExec& exec);
 void run_admin_command(Session& s, const ParsedCommand& cmd, StepExec& exec);
 void dmsetup(Session& s, const ParsedCommand& cmd, StepExec& exec); // tools_dmsetup.cpp
+void ndctl(Session& s, const ParsedCommand& cmd, StepExec& exec);   // tools_ndctl.cpp
+// A command the parser knows but this build cannot run: ENOSYS.
+void not_supported(StepExec& exec, std::string_view what);
 
 // Expectations (expectations.cpp). `previous` is the last command step, if any.
 [[nodiscard]] ExpectationRecord evaluate_expectation(Session& s, const Step& step,
