@@ -1,7 +1,8 @@
 // Integrated memory controller (iMC) in front of the PMEM DIMMs.
 //
 // Datasheet view:
-//  - host side: one TLM-2.0 target socket addressed by system physical address (SPA)
+//  - host side: one TLM-2.0 target socket addressed by system physical address (SPA), bound by the cache
+//    and by any uncached requester
 //  - media side: one initiator socket per DIMM, addressed by DPA (`dimm[i]` binds DIMM i)
 //  - address decode: interleave sets (models/interleave.h); a request is split at chunk boundaries and
 //    each piece goes to the DIMM that owns it; an SPA outside every set is TLM_ADDRESS_ERROR_RESPONSE
@@ -76,7 +77,8 @@ struct MemoryControllerStats {
 
 class MemoryController final : public sc_core::sc_module, public BlockingTarget {
   public:
-    tlm::tlm_target_socket<> socket;                                               // SPA
+    // SPA; the shared cache binds to it, and so may uncached requesters.
+    tlm::tlm_target_socket<32, tlm::tlm_base_protocol_types, 0, sc_core::SC_ONE_OR_MORE_BOUND> socket;
     sc_core::sc_vector<tlm_utils::simple_initiator_socket<MemoryController>> dimm; // DPA, one per DIMM
 
     MemoryController(sc_core::sc_module_name name, MemoryControllerParams params, Tracer& tracer);

@@ -55,6 +55,7 @@ struct Machine::Impl {
     std::vector<std::unique_ptr<models::CpuCore>> cores;
     std::unique_ptr<NfitFirmware> firmware;
     std::vector<std::unique_ptr<Port>> ports;
+    std::unique_ptr<Port> uncached; // over cores.back(), bound to the controller (Machine::uncached_port)
     std::unique_ptr<models::PatrolScrubber> scrubber;
     std::unique_ptr<RasImpl> ras;
     models::CpuCore* active = nullptr;
@@ -258,6 +259,16 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         cores.back()->socket.bind(cache->socket);
         ports.push_back(std::make_unique<Port>(*this, c));
     }
+    {
+        // The uncached requester: a core whose socket reaches the controller directly.
+        models::CpuCoreParams uc_params;
+        uc_params.index = config.cpu.count;
+        uc_params.fill_buffers = config.cpu.fill_buffers;
+        uc_params.sync_each_access = config.timing == Timing::at;
+        cores.push_back(std::make_unique<models::CpuCore>("uc", uc_params, tracer));
+        cores.back()->socket.bind(mc->socket);
+        uncached = std::make_unique<Port>(*this, config.cpu.count);
+    }
 
     FirmwareHooks hooks;
     hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
@@ -303,6 +314,9 @@ const Nfit& Machine::nfit() const {
 MemoryPort& Machine::port(unsigned cpu) {
     return *impl_->ports.at(cpu);
 }
+MemoryPort& Machine::uncached_port() {
+    return *impl_->uncached;
+}
 Firmware& Machine::firmware() {
     return *impl_->firmware;
 }
@@ -310,7 +324,7 @@ Ras& Machine::ras() {
     return *impl_->ras;
 }
 unsigned Machine::cpu_count() const {
-    return static_cast<unsigned>(impl_->cores.size());
+    return static_cast<unsigned>(impl_->ports.size()); // the uncached requester is not a CPU
 }
 
 void Machine::run(std::function<void()> guest) {
@@ -339,9 +353,9 @@ void Machine::run(std::function<void()> guest) {
 
 void Machine::run_parallel(std::vector<std::function<void()>> guests) {
     if (impl_->ran) throw std::logic_error("Machine::run called twice");
-    if (guests.empty() || guests.size() > impl_->cores.size())
-        throw std::invalid_argument(fmt::format("run_parallel: {} guests for {} CPUs", guests.size(),
-                                                impl_->cores.size()));
+    if (guests.empty() || guests.size() > cpu_count())
+        throw std::invalid_argument(
+            fmt::format("run_parallel: {} guests for {} CPUs", guests.size(), cpu_count()));
     impl_->ran = true;
     impl_->parallel = true;
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

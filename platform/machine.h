@@ -30,6 +30,11 @@ class Machine {
 
     [[nodiscard]] const Nfit& nfit() const;
     [[nodiscard]] MemoryPort& port(unsigned cpu);
+    // A requester whose accesses are uncacheable (x86 UC memory type): its loads and stores go straight
+    // to the memory controller, not through the shared cache, as the memory-side traffic of a trace
+    // replay does. It is a core of its own (index cpu_count()), with its own local time and fill buffers;
+    // a poisoned load raises #MC in its banks. Used like port(i) from inside run().
+    [[nodiscard]] MemoryPort& uncached_port();
     [[nodiscard]] Firmware& firmware();
     // Patrol scrub and power failure (platform/ras.h). patrol_scrub() charges time: call it from `guest`.
     [[nodiscard]] Ras& ras();

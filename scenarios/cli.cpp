@@ -181,6 +181,8 @@ int daxsim_main(int argc, char** argv) {
     replay->add_option("--set", replay_opts.sets, "override a platform parameter KEY=VALUE (`daxsim params`)")
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    replay->add_flag("--uncached", replay_opts.uncached,
+                     "requests go straight to the memory controller (UC), not through the shared cache");
     replay->add_option("--clock-ghz", replay_opts.clock_ghz, "idle clock rate (default: tCK 0.75 ns)")
         ->check(CLI::Range(0.001, 1000.0));
 

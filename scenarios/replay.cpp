@@ -263,10 +263,10 @@ struct ReplayResult {
     MetricMap metrics;
 };
 
-ReplayResult replay(const Trace& trace, const platform::PlatformConfig& config, u64 tck_ps) {
+ReplayResult replay(const Trace& trace, const platform::PlatformConfig& config, u64 tck_ps, bool uncached) {
     NullTracer tracer;
     platform::Machine machine(config, tracer);
-    auto& port = machine.port(0);
+    auto& port = uncached ? machine.uncached_port() : machine.port(0);
     const u64 base = config.pmem_spa_base;
     ReplayResult out;
     machine.run([&] {
@@ -407,7 +407,7 @@ int replay_main(const ReplayOptions& options) {
     const Trace& t = trace.value();
     ReplayResult r;
     try {
-        r = replay(t, pc, tck_ps);
+        r = replay(t, pc, tck_ps, options.uncached);
     } catch (const std::exception& e) {
         fmt::print(stderr, "daxsim: internal error: {}\n", e.what());
         return kExitFail;
@@ -428,6 +428,7 @@ int replay_main(const ReplayOptions& options) {
         j["trace"] = options.trace;
         j["format"] = format_name;
         j["tck_ps"] = tck_ps;
+        j["uncached"] = options.uncached;
         j["requests"] = requests;
         j["reads"] = reads.count;
         j["dependent_reads"] = dependent.count;
@@ -467,9 +468,12 @@ int replay_main(const ReplayOptions& options) {
         const auto it = r.metrics.find(key);
         return it == r.metrics.end() ? 0.0 : it->second;
     };
-    out += fmt::format("llc            {:.0f} hits, {:.0f} misses (R and C pass the shared cache; W is "
-                       "non-temporal and bypasses it)\n",
-                       metric("cache.hits"), metric("cache.misses"));
+    if (options.uncached)
+        out += "llc            bypassed (--uncached: every request goes straight to the memory controller)\n";
+    else
+        out += fmt::format("llc            {:.0f} hits, {:.0f} misses (R and C pass the shared cache; W is "
+                           "non-temporal and bypasses it)\n",
+                           metric("cache.hits"), metric("cache.misses"));
     out += fmt::format("latency ns     {:>9} {:>10} {:>8} {:>8}\n", "count", "mean", "min", "max");
     out += latency_row("all", r.all);
     out += latency_row("read (R)", reads);

@@ -46,6 +46,9 @@ struct ReplayOptions {
     bool json = false;
     std::vector<std::string> sets;   // --set KEY=VALUE (see `daxsim params`)
     std::optional<double> clock_ghz; // clock of the idle clocks; default VANS's tCK 0.75 ns (1.333 GHz)
+    // Requests go straight to the memory controller (Machine::uncached_port), as the post-LLC traffic a
+    // VANS trace is; by default they pass the shared cache, as a core's loads do.
+    bool uncached = false;
 };
 
 // 0 on success, 2 on invalid input (nothing is run), 1 when the simulation itself failed.

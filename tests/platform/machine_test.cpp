@@ -135,6 +135,47 @@ TEST_CASE("machine idle random load costs about 305 ns and now advances") {
     CHECK(m.now_ns() == 305 + 5000);
 }
 
+TEST_CASE("uncached port loads skip the shared cache and pay the miss latency without the cache lookup") {
+    NullTracer tr;
+    Machine m(PlatformConfig{}, tr);
+    std::uint64_t cached = 0;
+    std::uint64_t uncached = 0;
+    m.run([&] {
+        std::array<std::byte, 64> b{};
+        cached = m.port(0).load(base + (300ull << 30) + 0x40, b).cost_ns;
+        const auto r = m.uncached_port().load(base + (301ull << 30) + 0x40, b);
+        REQUIRE(r.ok());
+        uncached = r.cost_ns;
+    });
+    CHECK(cached == 305);
+    CHECK(uncached == 305 - 10); // no 10 ns cache lookup
+    CHECK(m.metrics().at("cache.misses") == 1);
+    CHECK(m.cpu_count() == 2); // the uncached requester is not a CPU
+}
+
+TEST_CASE("uncached port stores reach the media and a poisoned uncached load raises a machine check") {
+    NullTracer tr;
+    Machine m(small_config(), tr);
+    REQUIRE(m.firmware().inject_error(base + 0x8000, 1));
+    const auto data = pattern(256, 3);
+    std::vector<std::byte> back(256);
+    AccessResult poisoned;
+    m.run([&] {
+        auto& uc = m.uncached_port();
+        REQUIRE(uc.nt_store(base + 0x4000, data).ok());
+        REQUIRE(uc.sfence().ok());
+        REQUIRE(m.port(0).load(base + 0x4000, back).ok()); // through the cache, from the media
+        std::array<std::byte, 64> b{};
+        poisoned = uc.load(base + 0x8000, b);
+    });
+    CHECK(back == data);
+    CHECK(m.metrics().at("cache.hits") == 0);
+    REQUIRE(poisoned.mce);
+    CHECK(poisoned.status == AccessStatus::machine_check);
+    CHECK(poisoned.mce->mci_addr == base + 0x8000);
+    CHECK(poisoned.mce->cpu == 2); // the requester's own banks (index cpu_count())
+}
+
 TEST_CASE("guest exception is rethrown after run") {
     NullTracer tr;
     Machine m(small_config(), tr);

@@ -84,6 +84,26 @@ TEST_CASE("dependent sequential reads replay at the calibrated idle latency of a
     CHECK(j.at("ns_per_request").get<double>() == doctest::Approx(mean).epsilon(0.01));
 }
 
+TEST_CASE("uncached replay sends every request straight to the controller and skips the cache lookup") {
+    // A VANS trace is memory-side (post-LLC) traffic: --uncached replays it that way. A line read twice
+    // reaches the memory twice (no cache hit), and a dependent read costs the idle latency without the
+    // cache's 10 ns lookup.
+    const auto dir = scratch_dir("replay-uncached");
+    const auto trace = write_file(dir, "twice.trace", make_trace(500, 'C', false) + make_trace(500, 'C', false));
+    const auto cached = replay_json(trace);
+    const auto uc = replay_json(trace, "--uncached");
+    CHECK(cached.at("uncached") == false);
+    CHECK(uc.at("uncached") == true);
+    CHECK(cached.at("metrics").at("cache.hits") == 500);
+    CHECK(uc.at("metrics").at("cache.hits") == 0);
+    CHECK(uc.at("metrics").at("cache.misses") == 0);
+    CHECK(uc.at("metrics").at("mc.read_bytes") == 1000 * 64);
+    const auto rand = write_file(dir, "rand.trace", make_trace(2000, 'C', true));
+    const double c = replay_json(rand).at("latency_ns").at("dependent_read").at("mean").get<double>();
+    const double u = replay_json(rand, "--uncached").at("latency_ns").at("dependent_read").at("mean").get<double>();
+    CHECK(c - u == doctest::Approx(10).epsilon(0.05));
+}
+
 TEST_CASE("independent reads overlap and reach a higher bandwidth than dependent reads") {
     const auto dir = scratch_dir("replay-overlap");
     for (const bool random : {false, true}) {
@@ -143,7 +163,7 @@ TEST_CASE("json output has every documented key") {
     const auto dir = scratch_dir("replay-json");
     const auto j = replay_json(write_file(dir, "mix.trace", "0x0 C\n0x40 R\n0x80 W:10\n0xc0\n"));
     for (const char* key :
-         {"trace", "format", "tck_ps", "requests", "reads", "dependent_reads", "writes", "bytes",
+         {"trace", "format", "tck_ps", "uncached", "requests", "reads", "dependent_reads", "writes", "bytes",
           "simulated_ns", "idle_ns", "late_requests", "ns_per_request", "bandwidth_gb_per_s", "latency_ns",
           "metrics", "host_seconds", "host_requests_per_s"})
         CHECK_MESSAGE(j.contains(key), key);
