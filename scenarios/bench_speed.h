@@ -12,7 +12,7 @@ namespace daxsim::scenarios {
 
 struct BenchSpeedOptions {
     bool json = false;
-    std::uint64_t transactions = 200000; // each loop; hidden option for the smoke test
+    std::uint64_t transactions = 200000; // platform loop, per round; hidden option for the smoke test
     // Hidden: measure one timing mode in this process and print its JSON (what the parent runs: one
     // SystemC elaboration per process, so each mode gets its own child).
     std::optional<std::string> timing;
