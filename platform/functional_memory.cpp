@@ -25,7 +25,7 @@ struct FunctionalMachine::Impl {
 
     explicit Impl(const PlatformConfig& config);
 
-    // Walks [spa, spa + len) chunk by chunk; `fn(dimm media, dpa, spa, n)` returns false to stop.
+    // Walks [spa, spa + len) chunk by chunk; `fn(dimm index, dpa, spa, n)` returns false to stop.
     // Returns the bytes walked before a gap in the address map (== len when all decode).
     template <typename Fn> std::uint64_t walk(std::uint64_t spa, std::uint64_t len, Fn&& fn) {
         std::uint64_t done = 0;
@@ -33,7 +33,7 @@ struct FunctionalMachine::Impl {
             const auto d = decode_spa(sets, spa + done);
             if (!d) return done;
             const std::uint64_t n = std::min(len - done, d->bytes_left_in_chunk);
-            if (!fn(*media[d->dimm], d->dpa, spa + done, n)) return done;
+            if (!fn(d->dimm, d->dpa, spa + done, n)) return done;
             done += n;
         }
         return done;
@@ -53,25 +53,21 @@ struct FunctionalMachine::Impl {
     std::vector<MediaActivity> traffic;
     std::vector<MachineCheck> cmci; // UCNAs of dropped posted writes, as the timed controller logs them
 
-    // Media traffic of the DIMM whose media is `md`: a read touches whole lines, a write writes
-    // lines_written whole lines after reading the rmw_lines among them.
-    MediaActivity& traffic_of(const models::PmemMedia& md) {
-        for (std::size_t i = 0; i < media.size(); ++i)
-            if (media[i].get() == &md) return traffic[i];
-        throw std::logic_error("media of no DIMM");
+    // Media traffic of DIMM `dimm`: a read touches whole lines, a write writes lines_written whole lines
+    // after reading the rmw_lines among them.
+    void count_read(unsigned dimm, std::uint64_t dpa, std::uint64_t n) {
+        const models::PmemMedia& md = *media[dimm];
+        if (n != 0) traffic[dimm].read_bytes += md.lines_touched(dpa, n) * md.line_bytes();
     }
-    void count_read(const models::PmemMedia& md, std::uint64_t dpa, std::uint64_t n) {
-        if (n != 0) traffic_of(md).read_bytes += md.lines_touched(dpa, n) * md.line_bytes();
-    }
-    void count_write(const models::PmemMedia& md, const models::PmemMedia::WriteResult& w) {
-        auto& t = traffic_of(md);
-        t.write_bytes += w.lines_written * md.line_bytes();
-        t.read_bytes += w.rmw_lines * md.line_bytes();
+    void count_write(unsigned dimm, const models::PmemMedia::WriteResult& w) {
+        const std::uint64_t lb = media[dimm]->line_bytes();
+        traffic[dimm].write_bytes += w.lines_written * lb;
+        traffic[dimm].read_bytes += w.rmw_lines * lb;
     }
 
-    // The record the timed controller logs (models/memory_controller.cpp) for the media line at `line_spa`.
-    void log_failed_write(std::uint64_t line_spa) {
-        const unsigned dimm = decode_spa(sets, line_spa).value().dimm;
+    // The record the timed controller logs (models/memory_controller.cpp) for the media line at `line_spa`
+    // on DIMM `dimm`.
+    void log_failed_write(unsigned dimm, std::uint64_t line_spa) {
         const auto r = models::mca::ucna_memory_write(line_spa, models::mca::imc_channel(dimm),
                                                       static_cast<unsigned>(std::countr_zero(media[dimm]->line_bytes())));
         cmci.push_back(MachineCheck{0, models::mca::imc_bank(dimm), 0, r.status, r.addr, r.misc});
@@ -87,7 +83,8 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
         std::optional<std::uint64_t> poisoned_cl;
         const std::uint64_t walked =
             m_.walk(spa, out.size(),
-                    [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
+                    [&](unsigned dimm, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
+                        models::PmemMedia& md = *m_.media[dimm];
                         const std::uint64_t off = at - spa;
                         if (auto bad = md.first_poisoned(dpa, n)) {
                             // First 64 B cache line of this access that lies in the poisoned media line.
@@ -95,13 +92,13 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
                             const std::uint64_t cl = bad_spa / cache_line * cache_line;
                             const std::uint64_t good = std::max(off, cl > spa ? cl - spa : 0);
                             md.read(dpa, out.subspan(off, good - off));
-                            m_.count_read(md, dpa, n);
+                            m_.count_read(dimm, dpa, n);
                             poisoned_cl = cl;
                             r.bytes_done = good;
                             return false;
                         }
                         md.read(dpa, out.subspan(off, n));
-                        m_.count_read(md, dpa, n);
+                        m_.count_read(dimm, dpa, n);
                         return true;
                     });
         if (poisoned_cl) {
@@ -142,12 +139,12 @@ class FunctionalMachine::Impl::Port final : public MemoryPort {
     AccessResult write(std::uint64_t spa, std::span<const std::byte> in) {
         AccessResult r = tick();
         r.bytes_done = m_.walk(
-            spa, in.size(), [&](models::PmemMedia& md, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
-                const auto w = md.write(dpa, in.subspan(at - spa, n));
-                m_.count_write(md, w);
+            spa, in.size(), [&](unsigned dimm, std::uint64_t dpa, std::uint64_t at, std::uint64_t n) {
+                const auto w = m_.media[dimm]->write(dpa, in.subspan(at - spa, n));
+                m_.count_write(dimm, w);
                 // The failed line lies in this piece's chunk, so its SPA is as far from `at` as its DPA
                 // is from `dpa` (it may start before the piece).
-                if (w.first_failed) m_.log_failed_write(at - (dpa - *w.first_failed));
+                if (w.first_failed) m_.log_failed_write(dimm, at - (dpa - *w.first_failed));
                 return true;
             });
         if (r.bytes_done < in.size()) r.status = AccessStatus::no_device;
