@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
+#include <string>
 
 #include <fmt/format.h>
 #include <systemc>
@@ -250,25 +251,22 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     cache = std::make_unique<models::Cache>("llc", cp);
     cache->mem.bind(mc->socket);
 
+    // Core `index` named `name`, its socket not yet bound.
+    auto add_core = [&](unsigned index, const std::string& name) -> models::CpuCore& {
+        models::CpuCoreParams p;
+        p.index = index;
+        p.fill_buffers = config.cpu.fill_buffers;
+        p.sync_each_access = config.timing == Timing::at;
+        cores.push_back(std::make_unique<models::CpuCore>(name.c_str(), p, tracer));
+        return *cores.back();
+    };
     for (unsigned c = 0; c < config.cpu.count; ++c) {
-        models::CpuCoreParams cpu_params;
-        cpu_params.index = c;
-        cpu_params.fill_buffers = config.cpu.fill_buffers;
-        cpu_params.sync_each_access = config.timing == Timing::at;
-        cores.push_back(std::make_unique<models::CpuCore>(fmt::format("cpu{}", c).c_str(), cpu_params, tracer));
-        cores.back()->socket.bind(cache->socket);
+        add_core(c, fmt::format("cpu{}", c)).socket.bind(cache->socket);
         ports.push_back(std::make_unique<Port>(*this, c));
     }
-    {
-        // The uncached requester: a core whose socket reaches the controller directly.
-        models::CpuCoreParams uc_params;
-        uc_params.index = config.cpu.count;
-        uc_params.fill_buffers = config.cpu.fill_buffers;
-        uc_params.sync_each_access = config.timing == Timing::at;
-        cores.push_back(std::make_unique<models::CpuCore>("uc", uc_params, tracer));
-        cores.back()->socket.bind(mc->socket);
-        uncached = std::make_unique<Port>(*this, config.cpu.count);
-    }
+    // The uncached requester: a core whose socket reaches the controller directly.
+    add_core(config.cpu.count, "uc").socket.bind(mc->socket);
+    uncached = std::make_unique<Port>(*this, config.cpu.count);
 
     FirmwareHooks hooks;
     hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
