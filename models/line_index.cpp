@@ -26,7 +26,7 @@ void LineIndex::erase(std::uint64_t line) {
 }
 
 void LineIndex::grow() {
-    std::vector<Slot> old(slots_.size() * 2);
+    std::vector<Slot, CacheLineAllocator<Slot>> old(slots_.size() * 2);
     std::swap(old, slots_);
     const std::size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {

@@ -1,14 +1,21 @@
-// Media line number -> small integer, as a flat open-addressing table (linear probing, Fibonacci hashing,
-// backward-shift deletion so lookups never meet tombstones). Used where every access looks a line up:
-// the XPBuffer's entries and the sparse media's host slots. Compared with std::unordered_map it keeps
-// one 16-byte record per slot in one array, so a lookup is one probe into memory the hardware prefetches
-// instead of a bucket then a separately allocated node, and an insert allocates nothing until the table
-// grows (it doubles at 3/4 full: 21-43 bytes per line, against ~40 for the node map).
+// Media line number -> small integer, as a flat open-addressing table (linear probing, Fibonacci hashing
+// of groups of lines, backward-shift deletion so lookups never meet tombstones). Used where every access
+// looks a line up: the XPBuffer's entries and the sparse media's host slots. Compared with std::unordered_map
+// it keeps one 16-byte record per slot in one array, so a lookup is one probe into memory the hardware
+// prefetches instead of a bucket then a separately allocated node, and an insert allocates nothing until the
+// table grows (it doubles at 3/4 full: 21-43 bytes per line, against ~40 for the node map). Grouped tables
+// (the sparse media's) give neighbouring lines one home group: the hash spreads groups of consecutive lines
+// over the table and keeps the lines of one group in consecutive slots. Streaming through the media then
+// costs one host cache miss per group instead of one per line (that first probe was most of `daxsim bench
+// speed`'s platform time), and scattered lines hash as before. Small tables that are mostly full of
+// neighbours (the XPBuffer's) hash each line on its own: grouped, their probe runs and backward shifts grow
+// long.
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace daxsim::models {
@@ -17,8 +24,10 @@ class LineIndex {
   public:
     static constexpr std::uint64_t npos = ~std::uint64_t{0};
 
+    enum class Homes { per_line, grouped };
     // Room for `expected` lines before the first growth.
-    explicit LineIndex(std::size_t expected = 0) : slots_(capacity_for(expected)) {}
+    explicit LineIndex(std::size_t expected = 0, Homes homes = Homes::per_line)
+        : group_shift_(homes == Homes::grouped ? kGroupShift : 0), slots_(capacity_for(expected)) {}
 
     [[nodiscard]] std::uint64_t find(std::uint64_t line) const {
         const std::size_t mask = slots_.size() - 1;
@@ -57,15 +66,30 @@ class LineIndex {
         std::uint64_t key = 0; // line + 1; 0 marks an empty slot
         std::uint64_t value = 0;
     };
+    static constexpr unsigned kGroupShift = 2; // 4 x 16 B slots: one 64 B host cache line
+    // std::allocator aligns only to 16 B; a group must not straddle two host cache lines.
+    template <typename T> struct CacheLineAllocator {
+        using value_type = T;
+        CacheLineAllocator() = default;
+        template <typename U> CacheLineAllocator(const CacheLineAllocator<U>&) {}
+        T* allocate(std::size_t n) {
+            return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{64}));
+        }
+        void deallocate(T* p, std::size_t) { ::operator delete (p, std::align_val_t{64}); }
+        bool operator==(const CacheLineAllocator&) const = default;
+    };
     static std::size_t capacity_for(std::size_t n) {
         return std::bit_ceil(std::max<std::size_t>(16, (n * 4 + 2) / 3 + 1));
     }
-    [[nodiscard]] static std::size_t home(std::uint64_t line, std::size_t mask) {
-        return static_cast<std::size_t>((line * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    [[nodiscard]] std::size_t home(std::uint64_t line, std::size_t mask) const {
+        const std::uint64_t group = ((line >> group_shift_) * 0x9E3779B97F4A7C15ull) >> 32;
+        const std::uint64_t within = line & ((std::uint64_t{1} << group_shift_) - 1);
+        return static_cast<std::size_t>((group << group_shift_) | within) & mask;
     }
     void grow();
 
-    std::vector<Slot> slots_; // power-of-two size
+    unsigned group_shift_;                              // log2 of the lines in a home group
+    std::vector<Slot, CacheLineAllocator<Slot>> slots_; // power-of-two size, at least kGroup
     std::size_t size_ = 0;
 };
 

@@ -1,7 +1,6 @@
 #include "models/memory_controller.h"
 
 #include <algorithm>
-#include <functional>
 
 #include <fmt/format.h>
 
@@ -16,7 +15,8 @@ using sc_core::sc_time;
 MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControllerParams params,
                                    Tracer& tracer)
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
-      tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()), rpq_(params_.dimm_count), wpq_(params_.dimm_count) {
+      tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()), rpq_(params_.dimm_count),
+      wpq_(params_.dimm_count) {
     socket.bind(*this);
 }
 
@@ -97,31 +97,23 @@ void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_gen
 
 } // namespace
 
-sc_time MemoryController::claim_entry(std::vector<sc_time>& queue, unsigned depth, const sc_time& now,
+sc_time MemoryController::claim_entry(CompletionQueue& queue, unsigned depth, const sc_time& now,
                                       Counter& full) {
-    // A min-heap of completion times: entries done by `t` have left the queue.
-    auto pop_until = [&queue](const sc_time& t) {
-        while (!queue.empty() && queue.front() <= t) {
-            std::pop_heap(queue.begin(), queue.end(), std::greater<>{});
-            queue.pop_back();
-        }
-    };
-    pop_until(now);
+    queue.drain_until(now); // entries done by `now` have left the queue
     if (depth == 0 || queue.size() < depth) return sc_core::SC_ZERO_TIME;
-    const sc_time room = queue.front();
-    pop_until(room);
+    const sc_time room = queue.earliest();
+    queue.drain_until(room);
     full += 1;
     return room - now;
 }
 
-sc_time MemoryController::through_queue(std::vector<sc_time>& queue, unsigned depth, Counter& full,
+sc_time MemoryController::through_queue(CompletionQueue& queue, unsigned depth, Counter& full,
                                         const char* kind, unsigned dimm_index, tlm::tlm_generic_payload& down,
                                         const sc_time& stamp, sc_time& delay) {
     delay += claim_entry(queue, depth, stamp + delay, full);
     sc_time done = delay;
     dimm[dimm_index]->b_transport(down, done);
-    queue.push_back(stamp + done);
-    std::push_heap(queue.begin(), queue.end(), std::greater<>{});
+    queue.push(stamp + done);
     if (waves_) {
         const std::string signal = fmt::format("{}.{}{}", name(), kind, dimm_index);
         tracer_.level(signal, to_ns(stamp + delay), +1);
@@ -140,7 +132,8 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
     // The read waits for a free RPQ entry, holds it until its data is back, and is then answered.
     // Pieces on different DIMMs are read one after the other: CPU requests are single cache lines and
     // never span two chunks, so only backdoor-sized requests would gain from overlapping them.
-    delay = through_queue(rpq_[at.dimm], params_.rpq_depth, stats_.rpq_full, "rpq", at.dimm, down, stamp, delay);
+    delay =
+        through_queue(rpq_[at.dimm], params_.rpq_depth, stats_.rpq_full, "rpq", at.dimm, down, stamp, delay);
     stats_.read_bytes += len;
     if (down.is_response_ok()) return;
     up.set_response_status(down.get_response_status());
@@ -152,8 +145,7 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
         if (tracing_)
             tracer_.instant(name(), "poison response", to_ns(stamp + delay),
                             {{"spa", fmt::format("{:#x}", out.spa)}});
-        if (waves_)
-            tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(stamp + delay));
+        if (waves_) tracer_.pulse(fmt::format("{}.poison_response", name()), to_ns(stamp + delay));
     }
 }
 
@@ -175,12 +167,11 @@ void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAd
         stats_.failed_writes += 1;
         if (err->poisoned) {
             const std::uint64_t line_spa = encode(at.dimm, err->dpa).value_or(0);
-            cmci_.push_back(CmciRecord{mca::imc_bank(at.dimm), line_spa, to_ns(stamp + media_time),
-                                       mca::ucna_memory_write(line_spa, mca::imc_channel(at.dimm),
-                                                              params_.poison_lsb)});
+            cmci_.push_back(
+                CmciRecord{mca::imc_bank(at.dimm), line_spa, to_ns(stamp + media_time),
+                           mca::ucna_memory_write(line_spa, mca::imc_channel(at.dimm), params_.poison_lsb)});
         }
-        if (waves_)
-            tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(stamp + media_time));
+        if (waves_) tracer_.pulse(fmt::format("{}.failed_write", name()), to_ns(stamp + media_time));
     }
 }
 

@@ -34,6 +34,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/blocking_target.h"
+#include "models/completion_queue.h"
 #include "models/interleave.h"
 #include "models/mca.h"
 #include "models/stats.h"
@@ -109,18 +110,18 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
     // A pending queue of `depth` entries (0: unbounded) holding requests until their completion times
     // (a min-heap in `queue`): returns how long a request arriving at `now` waits for an entry, counting
     // the wait in `full`.
-    static sc_core::sc_time claim_entry(std::vector<sc_core::sc_time>& queue, unsigned depth,
-                                        const sc_core::sc_time& now, Counter& full);
+    static sc_core::sc_time claim_entry(CompletionQueue& queue, unsigned depth, const sc_core::sc_time& now,
+                                        Counter& full);
     // Hands `down` to DIMM `dimm_index` through one of its pending queues (`kind` "rpq" or "wpq" names the
     // waveform): waits in `delay` for a free entry, holds the entry until the DIMM's returned time, and
     // returns that time (relative to `stamp`, like `delay`).
-    sc_core::sc_time through_queue(std::vector<sc_core::sc_time>& queue, unsigned depth, Counter& full,
-                                   const char* kind, unsigned dimm_index, tlm::tlm_generic_payload& down,
+    sc_core::sc_time through_queue(CompletionQueue& queue, unsigned depth, Counter& full, const char* kind,
+                                   unsigned dimm_index, tlm::tlm_generic_payload& down,
                                    const sc_core::sc_time& stamp, sc_core::sc_time& delay);
     // Per DIMM: absolute completion times of the reads holding an RPQ entry (data returned) and of the
     // writes holding a WPQ entry (accepted by the DIMM).
-    std::vector<std::vector<sc_core::sc_time>> rpq_;
-    std::vector<std::vector<sc_core::sc_time>> wpq_;
+    std::vector<CompletionQueue> rpq_;
+    std::vector<CompletionQueue> wpq_;
     std::vector<CmciRecord> cmci_;
     MemoryControllerStats stats_;
 };

@@ -7,11 +7,13 @@
 
 using daxsim::models::LineIndex;
 
-TEST_CASE("line index agrees with an ordered map through random inserts erases and growth") {
-    // Lines drawn from a small range so that inserts, hits and erases of present keys all happen often,
-    // and clustered (a multiple of the table size apart) so that probe runs wrap and backward shifts move
-    // entries across the end of the table.
-    LineIndex index;
+namespace {
+
+// Lines drawn from a small range so that inserts, hits and erases of present keys all happen often,
+// and clustered (a multiple of the table size apart) so that probe runs wrap and backward shifts move
+// entries across the end of the table.
+void check_against_map(LineIndex::Homes homes) {
+    LineIndex index(0, homes);
     std::map<std::uint64_t, std::uint64_t> model;
     std::uint64_t x = 1;
     auto next = [&x] {
@@ -44,6 +46,18 @@ TEST_CASE("line index agrees with an ordered map through random inserts erases a
     }
     for (const auto& [line, value] : model)
         CHECK(index.find(line) == value);
+}
+
+} // namespace
+
+TEST_CASE("line index agrees with an ordered map through random inserts erases and growth") {
+    check_against_map(LineIndex::Homes::per_line);
+}
+
+TEST_CASE(
+    "line index with grouped homes agrees with an ordered map through random inserts erases and growth") {
+    // Neighbouring lines share a home group here: runs of consecutive keys fill whole groups and spill.
+    check_against_map(LineIndex::Homes::grouped);
 }
 
 TEST_CASE("line index holds line zero and the largest line number") {
