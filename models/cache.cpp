@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
@@ -17,7 +18,22 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     if (sets_ == 0) throw std::invalid_argument("Cache: capacity must hold at least one line per way");
     if ((sets_ & (sets_ - 1)) == 0) sets_mask_ = sets_ - 1;
     keys_.assign(sets_ * params_.ways, 0);
-    last_use_.assign(keys_.size(), 0);
+    fp_words_ = (params_.ways + 7) / 8;
+    fps_.assign(sets_ * fp_words_, 0);
+    prev_.resize(keys_.size());
+    next_.resize(keys_.size());
+    lru_head_.resize(sets_);
+    lru_tail_.resize(sets_);
+    for (std::size_t set = 0; set < sets_; ++set) { // ways in index order; all invalid at first
+        const std::size_t first = set * params_.ways;
+        const std::size_t last = first + params_.ways - 1;
+        for (std::size_t w = first; w <= last; ++w) {
+            prev_[w] = static_cast<std::uint32_t>(w == first ? w : w - 1);
+            next_[w] = static_cast<std::uint32_t>(w == last ? w : w + 1);
+        }
+        lru_head_[set] = static_cast<std::uint32_t>(first);
+        lru_tail_[set] = static_cast<std::uint32_t>(last);
+    }
     dirty_.assign(keys_.size(), 0);
     invalid_ways_.assign(sets_, params_.ways);
     data_.resize(keys_.size() * line_bytes);
@@ -25,11 +41,22 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
 }
 
 std::size_t Cache::find(std::uint64_t line_addr) const {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
     const std::uint64_t key = line_addr | 1;
-    const std::size_t first = set_of(line_addr) * params_.ways;
-    const std::uint64_t* keys = keys_.data() + first;
-    for (std::size_t i = 0; i < params_.ways; ++i)
-        if (keys[i] == key) return first + i;
+    const std::size_t set = set_of(line_addr);
+    const std::size_t first = set * params_.ways;
+    const std::uint64_t* fps = fps_.data() + set * fp_words_;
+    const std::uint64_t pattern = fingerprint(line_addr) * ones;
+    for (std::size_t j = 0; j < fp_words_; ++j) {
+        // Bytes equal to the fingerprint become zero; the classic zero-byte test flags every zero byte
+        // (and can flag a byte above one, never below): each flagged way is confirmed by its key.
+        const std::uint64_t x = fps[j] ^ pattern;
+        for (std::uint64_t m = (x - ones) & ~x & highs; m != 0; m &= m - 1) {
+            const std::size_t i = j * 8 + static_cast<std::size_t>(std::countr_zero(m)) / 8;
+            if (i < params_.ways && keys_[first + i] == key) return first + i;
+        }
+    }
     return npos;
 }
 
@@ -70,7 +97,7 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
         }
         return npos;
     }
-    // Victim: the first invalid way, else the least recently used one (the first of equals).
+    // Victim: the first invalid way, else the least recently used one (the tail of the LRU list).
     const std::size_t set = set_of(line_addr);
     const std::size_t first = set * params_.ways;
     std::size_t victim = first;
@@ -79,18 +106,14 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
             ++victim;
         --invalid_ways_[set];
     } else {
-        std::uint64_t oldest = last_use_[first];
-        for (std::size_t i = first + 1; i < first + params_.ways; ++i)
-            if (last_use_[i] < oldest) {
-                oldest = last_use_[i];
-                victim = i;
-            }
+        victim = lru_tail_[set];
     }
     if (valid(victim) && dirty_[victim] != 0) {
         sc_time posted = delay; // the write-back buffer takes it; the fill does not wait
         write_back(victim, posted);
     }
     keys_[victim] = line_addr | 1;
+    set_fingerprint(victim, line_addr);
     dirty_[victim] = 0;
     std::memcpy(data_of(victim), buf.data(), line_bytes);
     return victim;
@@ -172,7 +195,6 @@ std::uint64_t Cache::drop_dirty() {
     for (std::size_t w = 0; w < keys_.size(); ++w) {
         if (valid(w) && dirty_[w] != 0) ++lost;
         invalidate(w);
-        last_use_[w] = 0;
     }
     return lost;
 }

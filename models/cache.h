@@ -91,7 +91,33 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     std::size_t fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
     // Writes a dirty line to memory (posted), leaving it valid and clean.
     void write_back(std::size_t way, sc_core::sc_time& delay);
-    void touch(std::size_t way) { last_use_[way] = ++use_clock_; }
+    // Makes `way` the most recently used of its set (head of the set's LRU list).
+    void touch(std::size_t way) {
+        const std::size_t set = way / params_.ways;
+        if (lru_head_[set] == way) return;
+        const std::uint32_t w = static_cast<std::uint32_t>(way);
+        // Unlink (w is not the head, so it has a more recent neighbour).
+        next_[prev_[w]] = next_[w];
+        if (lru_tail_[set] == w)
+            lru_tail_[set] = prev_[w];
+        else
+            prev_[next_[w]] = prev_[w];
+        next_[w] = lru_head_[set];
+        prev_[lru_head_[set]] = w;
+        lru_head_[set] = w;
+    }
+    // One byte per way that is part of its line address: a lookup compares 8 of them at once and checks
+    // the full key only where one matches (the key of an invalid way never matches).
+    [[nodiscard]] static std::uint64_t fingerprint(std::uint64_t line_addr) {
+        return (line_addr * 0x9E3779B97F4A7C15ull) >> 56;
+    }
+    void set_fingerprint(std::size_t way, std::uint64_t line_addr) {
+        const std::size_t set = way / params_.ways;
+        const std::size_t i = way - set * params_.ways;
+        std::uint64_t& word = fps_[set * fp_words_ + i / 8];
+        const unsigned shift = static_cast<unsigned>(i % 8) * 8;
+        word = (word & ~(std::uint64_t{0xff} << shift)) | (fingerprint(line_addr) << shift);
+    }
     void invalidate(std::size_t way) {
         if (keys_[way] != 0) ++invalid_ways_[way / params_.ways];
         keys_[way] = 0;
@@ -109,11 +135,17 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     // Per way, sets_ * ways of them, set-major. Kept as separate arrays so that a lookup reads only the
     // keys of one set (two host cache lines for 16 ways), not whole line records.
     std::vector<std::uint64_t> keys_;     // line address | 1 when valid (lines are 64 B aligned), 0 when not
-    std::vector<std::uint64_t> last_use_; // LRU stamp
-    std::vector<std::uint8_t> dirty_;
-    std::vector<std::uint32_t> invalid_ways_; // per set: how many of its ways are invalid (victim search)    // 1: modified since filled or written back
+    std::vector<std::uint64_t> fps_;      // fingerprints, fp_words_ words of 8 per set
+    std::size_t fp_words_;
+    // LRU order per set: a doubly linked list over the set's ways, most recent at the head. Every way is
+    // on its set's list (an invalid way too: victims are chosen among invalid ways first).
+    std::vector<std::uint32_t> prev_; // towards the head (more recent)
+    std::vector<std::uint32_t> next_; // towards the tail (less recent)
+    std::vector<std::uint32_t> lru_head_;
+    std::vector<std::uint32_t> lru_tail_;
+    std::vector<std::uint8_t> dirty_;     // 1: modified since filled or written back
+    std::vector<std::uint32_t> invalid_ways_; // per set: how many of its ways are invalid (victim search)
     std::vector<std::byte> data_; // line data, same order
-    std::uint64_t use_clock_ = 0;
     CacheStats stats_;
 };
 
