@@ -5,7 +5,7 @@
 
 namespace daxsim::models {
 
-void LineIndex::erase(std::uint64_t line) {
+template <LineHomes Homes> void BasicLineIndex<Homes>::erase(std::uint64_t line) {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = home(line, mask);
     while (slots_[i].key != line + 1) {
@@ -25,7 +25,7 @@ void LineIndex::erase(std::uint64_t line) {
     --size_;
 }
 
-void LineIndex::grow() {
+template <LineHomes Homes> void BasicLineIndex<Homes>::grow() {
     std::vector<Slot, CacheLineAllocator<Slot>> old(slots_.size() * 2);
     std::swap(old, slots_);
     const std::size_t mask = slots_.size() - 1;
@@ -37,5 +37,8 @@ void LineIndex::grow() {
         slots_[i] = s;
     }
 }
+
+template class BasicLineIndex<LineHomes::per_line>;
+template class BasicLineIndex<LineHomes::grouped>;
 
 } // namespace daxsim::models

@@ -20,14 +20,14 @@
 
 namespace daxsim::models {
 
-class LineIndex {
+enum class LineHomes { per_line, grouped };
+
+template <LineHomes Homes> class BasicLineIndex {
   public:
     static constexpr std::uint64_t npos = ~std::uint64_t{0};
 
-    enum class Homes { per_line, grouped };
     // Room for `expected` lines before the first growth.
-    explicit LineIndex(std::size_t expected = 0, Homes homes = Homes::per_line)
-        : group_shift_(homes == Homes::grouped ? kGroupShift : 0), slots_(capacity_for(expected)) {}
+    explicit BasicLineIndex(std::size_t expected = 0) : slots_(capacity_for(expected)) {}
 
     [[nodiscard]] std::uint64_t find(std::uint64_t line) const {
         const std::size_t mask = slots_.size() - 1;
@@ -66,7 +66,8 @@ class LineIndex {
         std::uint64_t key = 0; // line + 1; 0 marks an empty slot
         std::uint64_t value = 0;
     };
-    static constexpr unsigned kGroupShift = 2; // 4 x 16 B slots: one 64 B host cache line
+    // log2 of the lines in a home group: 4 x 16 B slots are one 64 B host cache line.
+    static constexpr unsigned group_shift_ = Homes == LineHomes::grouped ? 2 : 0;
     // std::allocator aligns only to 16 B; a group must not straddle two host cache lines.
     template <typename T> struct CacheLineAllocator {
         using value_type = T;
@@ -81,16 +82,21 @@ class LineIndex {
     static std::size_t capacity_for(std::size_t n) {
         return std::bit_ceil(std::max<std::size_t>(16, (n * 4 + 2) / 3 + 1));
     }
-    [[nodiscard]] std::size_t home(std::uint64_t line, std::size_t mask) const {
+    [[nodiscard]] static std::size_t home(std::uint64_t line, std::size_t mask) {
         const std::uint64_t group = ((line >> group_shift_) * 0x9E3779B97F4A7C15ull) >> 32;
         const std::uint64_t within = line & ((std::uint64_t{1} << group_shift_) - 1);
         return static_cast<std::size_t>((group << group_shift_) | within) & mask;
     }
     void grow();
 
-    unsigned group_shift_;                              // log2 of the lines in a home group
-    std::vector<Slot, CacheLineAllocator<Slot>> slots_; // power-of-two size, at least kGroup
+    std::vector<Slot, CacheLineAllocator<Slot>> slots_; // power-of-two size, at least one home group
     std::size_t size_ = 0;
 };
+
+using LineIndex = BasicLineIndex<LineHomes::per_line>;
+using GroupedLineIndex = BasicLineIndex<LineHomes::grouped>;
+
+extern template class BasicLineIndex<LineHomes::per_line>;
+extern template class BasicLineIndex<LineHomes::grouped>;
 
 } // namespace daxsim::models

@@ -83,7 +83,7 @@ class PmemMedia {
     std::uint64_t line_bytes_;
     // Line -> slot holding its bytes. Looked up only, never iterated, so the hash order cannot reach any
     // output.
-    LineIndex lines_{0, LineIndex::Homes::grouped};
+    GroupedLineIndex lines_;
     std::vector<std::unique_ptr<std::byte[]>> slabs_;
     std::vector<std::uint64_t> free_slots_; // of lines given back by clear_poison
     std::uint64_t next_slot_ = 0;

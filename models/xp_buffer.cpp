@@ -7,6 +7,11 @@ namespace {
 
 // Calls f(word index, mask) for the bits [offset, offset + len) of a bit-per-byte mask.
 template <typename F> void for_each_word(std::uint64_t offset, std::uint64_t len, F f) {
+    if (offset % 64 + len <= 64) { // the usual access, a cache line or less: one word
+        const std::uint64_t bits = len == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << len) - 1);
+        f(offset / 64, bits << (offset % 64));
+        return;
+    }
     for (std::uint64_t b = offset; b < offset + len;) {
         const std::uint64_t bit = b % 64;
         const std::uint64_t n = std::min<std::uint64_t>(64 - bit, offset + len - b);
@@ -19,9 +24,9 @@ template <typename F> void for_each_word(std::uint64_t offset, std::uint64_t len
 } // namespace
 
 XpBuffer::XpBuffer(std::uint64_t lines, std::uint64_t line_bytes)
-    : capacity_(lines), line_bytes_(line_bytes), words_((line_bytes + 63) / 64), lines_(lines),
-      prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_),
-      index_(lines) {}
+    : capacity_(lines), line_bytes_(line_bytes), words_((line_bytes + 63) / 64),
+      last_word_mask_(line_bytes % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (line_bytes % 64)) - 1),
+      lines_(lines), prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_), index_(lines) {}
 
 std::size_t XpBuffer::find(std::uint64_t line) const {
     const std::uint64_t e = index_.find(line);
@@ -36,9 +41,20 @@ bool XpBuffer::covers(std::size_t e, std::uint64_t offset, std::uint64_t len) co
     return all;
 }
 
+bool XpBuffer::written_whole(std::size_t e) const {
+    const std::uint64_t* w = written(e);
+    std::uint64_t all = ~std::uint64_t{0};
+    for (std::size_t i = 0; i + 1 < words_; ++i)
+        all &= w[i];
+    return all == ~std::uint64_t{0} && (w[words_ - 1] & last_word_mask_) == last_word_mask_;
+}
+
 bool XpBuffer::dirty(std::size_t e) const {
     const std::uint64_t* w = written(e);
-    return std::any_of(w, w + words_, [](std::uint64_t x) { return x != 0; });
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < words_; ++i)
+        any |= w[i];
+    return any != 0;
 }
 
 void XpBuffer::unlink(std::size_t e) {
@@ -61,7 +77,7 @@ std::size_t XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evic
         push_front(e);
     } else {
         e = tail_; // least recently used
-        if (dirty(e)) evicted = Eviction{lines_[e], filled_[e] == 0 && !covers(e, 0, line_bytes_)};
+        if (dirty(e)) evicted = Eviction{lines_[e], filled_[e] == 0 && !written_whole(e)};
         index_.erase(lines_[e]);
     }
     lines_[e] = line;
@@ -120,7 +136,7 @@ void XpBuffer::remove(std::size_t e) {
 std::vector<XpBuffer::Eviction> XpBuffer::drain() {
     std::vector<Eviction> out;
     for (std::size_t e = 0; e < used_; ++e)
-        if (dirty(e)) out.push_back(Eviction{lines_[e], filled_[e] == 0 && !covers(e, 0, line_bytes_)});
+        if (dirty(e)) out.push_back(Eviction{lines_[e], filled_[e] == 0 && !written_whole(e)});
     std::sort(out.begin(), out.end(), [](const Eviction& a, const Eviction& b) { return a.line < b.line; });
     used_ = 0;
     head_ = tail_ = npos;

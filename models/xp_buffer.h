@@ -60,6 +60,8 @@ class XpBuffer {
     std::size_t allocate(std::uint64_t line, std::optional<Eviction>& evicted);
     [[nodiscard]] bool covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const;
     [[nodiscard]] bool dirty(std::size_t e) const;
+    // Every byte of the line was written (a whole-line write-back needs no read of the media).
+    [[nodiscard]] bool written_whole(std::size_t e) const;
     [[nodiscard]] std::uint64_t* written(std::size_t e) { return written_.data() + e * words_; }
     [[nodiscard]] const std::uint64_t* written(std::size_t e) const { return written_.data() + e * words_; }
     void remove(std::size_t e); // moves the last entry into e
@@ -75,6 +77,7 @@ class XpBuffer {
     std::uint64_t capacity_;
     std::uint64_t line_bytes_;
     std::size_t words_; // mask words per line: one bit per byte
+    std::uint64_t last_word_mask_; // the bits of the last word that stand for bytes of the line
     std::size_t used_ = 0;
     std::size_t head_ = npos;
     std::size_t tail_ = npos;
