@@ -29,7 +29,7 @@ void CpuCore::claim_fill_buffer(const sc_time& stamp) {
 CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data,
                                 std::uint64_t len, bool posted) {
     posted = posted && params_.fill_buffers > 0;
-    sc_time stamp = sc_core::sc_time_stamp(); // constant until the next sync()
+    sc_time stamp = sim_now(); // constant until the next sync()
     const sc_time start = stamp + qk_.get_local_time();
     sc_time complete = start;
     Result r;
@@ -51,7 +51,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         if (posted) claim_fill_buffer(stamp);
         if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) {
             qk_.sync();
-            stamp = sc_core::sc_time_stamp();
+            stamp = sim_now();
         }
         const sc_time issued = qk_.get_local_time();
         sc_time delay = issued;
@@ -84,7 +84,7 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         done += n;
         if (qk_.need_sync_at(stamp)) {
             qk_.sync();
-            stamp = sc_core::sc_time_stamp();
+            stamp = sim_now();
         }
     }
     r.bytes_done = maintenance ? 0 : static_cast<std::size_t>(done);
@@ -151,7 +151,7 @@ CpuCore::Result CpuCore::clflushopt(std::uint64_t spa, std::uint64_t len) {
 
 template <typename Which> void CpuCore::drain(Which which) {
     for (const InFlight& f : in_flight_)
-        if (which(f) && f.done > absolute(qk_.get_local_time())) qk_.set(f.done - sc_core::sc_time_stamp());
+        if (which(f) && f.done > absolute(qk_.get_local_time())) qk_.set(f.done - sim_now());
     std::erase_if(in_flight_, which);
 }
 

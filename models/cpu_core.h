@@ -32,6 +32,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include "models/sim_time.h"
 #include "models/mca.h"
 #include "models/stats.h"
 #include "models/tlm_extensions.h"
@@ -132,7 +133,7 @@ class CpuCore final : public sc_core::sc_module {
     void claim_fill_buffer(const sc_core::sc_time& stamp);
     // Absolute simulated time `local` of this core stands for, and back.
     [[nodiscard]] sc_core::sc_time absolute(const sc_core::sc_time& local) const {
-        return sc_core::sc_time_stamp() + local;
+        return sim_now() + local;
     }
     void raise_machine_check(std::uint64_t line_addr);
 

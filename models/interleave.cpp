@@ -1,15 +1,36 @@
 #include "models/interleave.h"
 
+#include <bit>
+
 namespace daxsim::models {
 
 std::optional<DecodedAddress> decode(const InterleaveSet& set, std::uint64_t spa) {
     if (!set.contains(spa) || set.dimms.empty()) return std::nullopt;
     const std::uint64_t off = spa - set.spa_base;
-    const std::uint64_t chunk = off / set.granularity;
-    const std::uint64_t within = off % set.granularity;
-    const unsigned way = static_cast<unsigned>(chunk % set.ways());
-    return DecodedAddress{set.dimms[way], set.dpa_base + (chunk / set.ways()) * set.granularity + within,
-                          set.granularity - within};
+    std::uint64_t chunk = 0;
+    std::uint64_t within = 0;
+    // Division is the slow part of a decode done on every access: a power-of-two granularity (always,
+    // on real controllers) is a shift, and chunk numbers below 2^32 (sets below 16 TiB at 4 KiB) take
+    // the shorter 32-bit division by the way count.
+    if (set.granularity != 0 && (set.granularity & (set.granularity - 1)) == 0) {
+        chunk = off >> std::countr_zero(set.granularity);
+        within = off & (set.granularity - 1);
+    } else {
+        chunk = off / set.granularity;
+        within = off % set.granularity;
+    }
+    const unsigned ways = set.ways();
+    std::uint64_t row = 0;
+    unsigned way = 0;
+    if (chunk <= 0xffffffffull) {
+        const auto c = static_cast<std::uint32_t>(chunk);
+        row = c / ways;
+        way = c % ways;
+    } else {
+        row = chunk / ways;
+        way = static_cast<unsigned>(chunk % ways);
+    }
+    return DecodedAddress{set.dimms[way], set.dpa_base + row * set.granularity + within, set.granularity - within};
 }
 
 std::optional<std::uint64_t> encode(const InterleaveSet& set, unsigned dimm, std::uint64_t dpa) {

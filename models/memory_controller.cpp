@@ -125,7 +125,7 @@ sc_time MemoryController::through_queue(CompletionQueue& queue, unsigned depth, 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                   std::uint64_t offset, std::uint64_t len, sc_time& delay) {
     // No wait() happens inside a b_transport here: SystemC time is constant for the whole call.
-    const sc_time stamp = sc_core::sc_time_stamp();
+    const sc_time stamp = sim_now();
     tlm::tlm_generic_payload& down = down_.begin(op_of(up));
     MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_READ_COMMAND, up, at, offset, len);
@@ -152,7 +152,7 @@ void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAdd
 void MemoryController::issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
                                    std::uint64_t offset, std::uint64_t len, sc_time& delay) {
     // No wait() happens inside a b_transport here: SystemC time is constant for the whole call.
-    const sc_time stamp = sc_core::sc_time_stamp();
+    const sc_time stamp = sim_now();
     tlm::tlm_generic_payload& down = down_.begin(op_of(up));
     MemoryErrorExtension* err = down_.error();
     piece_of(down, tlm::TLM_WRITE_COMMAND, up, at, offset, len);

@@ -79,7 +79,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         stats_.poison_reads += 1;
         if (waves_) waves_pulse(".poison_read", delay + cost);
         if (tracing_)
-            tracer_.instant(track_, "poison read", to_ns(sc_core::sc_time_stamp() + delay + cost),
+            tracer_.instant(track_, "poison read", to_ns(sim_now() + delay + cost),
                             {{"dpa", fmt::format("{:#x}", *bad)}});
         delay += cost;
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -122,7 +122,7 @@ void PmemDimm::read_lines(std::uint64_t dpa, std::uint64_t len, sc_time& cost, s
 }
 
 void PmemDimm::waves_pulse(const char* what, const sc_time& delay) {
-    tracer_.pulse(track_ + what, to_ns(sc_core::sc_time_stamp() + delay));
+    tracer_.pulse(track_ + what, to_ns(sim_now() + delay));
 }
 
 void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -213,7 +213,7 @@ sc_time PmemDimm::line_time(const sc_time& per_line, std::uint64_t lines) {
 }
 
 sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {
-    const sc_time arrival = sc_core::sc_time_stamp() + delay;
+    const sc_time arrival = sim_now() + delay;
     const sc_time start = std::max(arrival, media_free_at_);
     media_free_at_ = start + occupancy;
     if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
@@ -239,7 +239,7 @@ unsigned int PmemDimm::transport_dbg(tlm::tlm_generic_payload& trans) {
 void PmemDimm::trace_access(const char* what, const sc_time& start, const sc_time& dur, std::uint64_t dpa,
                             std::uint64_t len) {
     if (!tracing_) return;
-    tracer_.complete(track_, what, to_ns(sc_core::sc_time_stamp() + start), to_ns(dur),
+    tracer_.complete(track_, what, to_ns(sim_now() + start), to_ns(dur),
                      {{"dpa", fmt::format("{:#x}", dpa)}, {"len", std::to_string(len)}});
 }
 

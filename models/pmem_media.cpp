@@ -30,7 +30,7 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
     }
 }
 
-std::optional<std::uint64_t> PmemMedia::first_poisoned(std::uint64_t dpa, std::uint64_t len) const {
+std::optional<std::uint64_t> PmemMedia::first_poisoned_in(std::uint64_t dpa, std::uint64_t len) const {
     if (len == 0) return std::nullopt;
     const auto it = poison_.lower_bound(line_of(dpa));
     if (it == poison_.end() || *it > line_of(dpa + len - 1)) return std::nullopt;

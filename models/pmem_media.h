@@ -37,7 +37,10 @@ class PmemMedia {
     // Stored bytes, poison ignored (the caller checks first_poisoned): zeros where never written.
     void read(std::uint64_t dpa, std::span<std::byte> out) const;
     // DPA of the first poisoned media line overlapping [dpa, dpa + len), if any.
-    [[nodiscard]] std::optional<std::uint64_t> first_poisoned(std::uint64_t dpa, std::uint64_t len) const;
+    [[nodiscard]] std::optional<std::uint64_t> first_poisoned(std::uint64_t dpa, std::uint64_t len) const {
+        if (poison_.empty()) return std::nullopt; // the usual media: asked on every access
+        return first_poisoned_in(dpa, len);
+    }
 
     struct WriteResult {
         std::uint64_t lines_written = 0; // media lines written (each a full line on the media)
@@ -57,7 +60,9 @@ class PmemMedia {
     // Clears poison over the whole lines inside [dpa, dpa + len); a line that was poisoned reads as
     // zeros afterwards (the firmware rewrites it). Returns the bytes of whole lines inside the range.
     std::uint64_t clear_poison(std::uint64_t dpa, std::uint64_t len);
-    [[nodiscard]] bool is_poisoned(std::uint64_t dpa) const { return poison_.contains(line_of(dpa)); }
+    [[nodiscard]] bool is_poisoned(std::uint64_t dpa) const {
+        return !poison_.empty() && poison_.contains(line_of(dpa));
+    }
     // DPA of every poisoned line overlapping [dpa, dpa + len), ascending.
     [[nodiscard]] std::vector<std::uint64_t> poisoned_lines(std::uint64_t dpa, std::uint64_t len) const;
     [[nodiscard]] std::size_t poisoned_line_count() const { return poison_.size(); }
@@ -70,6 +75,7 @@ class PmemMedia {
     [[nodiscard]] std::size_t resident_lines() const { return lines_.size(); }
 
   private:
+    [[nodiscard]] std::optional<std::uint64_t> first_poisoned_in(std::uint64_t dpa, std::uint64_t len) const;
     std::byte* line_for_write(std::uint64_t line);
     [[nodiscard]] std::byte* slot_data(std::uint64_t slot) const {
         return slabs_[slot / kSlabLines].get() + (slot % kSlabLines) * line_bytes_;

@@ -13,6 +13,11 @@ namespace daxsim::models {
     static const sc_core::sc_time::value_type per_ns = sc_core::sc_time(1, sc_core::SC_NS).value();
     return t.value() / per_ns;
 }
+// The current SystemC time, read in place: sc_time_stamp() is an out-of-line library call, and the
+// access path asks for the time several times per modelled access.
+[[nodiscard]] inline const sc_core::sc_time& sim_now() {
+    return sc_core::sc_get_curr_simcontext()->time_stamp();
+}
 [[nodiscard]] inline sc_core::sc_time ns(std::uint64_t v) {
     return sc_core::sc_time(static_cast<double>(v), sc_core::SC_NS);
 }
