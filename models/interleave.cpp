@@ -30,7 +30,8 @@ std::optional<DecodedAddress> decode(const InterleaveSet& set, std::uint64_t spa
         row = chunk / ways;
         way = static_cast<unsigned>(chunk % ways);
     }
-    return DecodedAddress{set.dimms[way], set.dpa_base + row * set.granularity + within, set.granularity - within};
+    return DecodedAddress{set.dimms[way], set.dpa_base + row * set.granularity + within,
+                          set.granularity - within};
 }
 
 std::optional<std::uint64_t> encode(const InterleaveSet& set, unsigned dimm, std::uint64_t dpa) {

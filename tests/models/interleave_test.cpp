@@ -47,3 +47,27 @@ TEST_CASE("interleave decode and encode reject addresses outside the set") {
     CHECK_FALSE(encode(s, 0, 16ull << 20));
     CHECK(encode(s, 5, (16ull << 20) - 1) == s.spa_base + s.size - 1);
 }
+
+TEST_CASE("interleave decode agrees with plain division for an odd granularity and chunk numbers past 2^32") {
+    // The decode takes shortcuts (a shift for power-of-two granularity, a 32-bit division for small chunk
+    // numbers); these sets take the general paths, checked against the definition.
+    for (const std::uint64_t granularity : {std::uint64_t{3000}, std::uint64_t{256}}) {
+        InterleaveSet s;
+        s.spa_base = 0x10'0000'0000;
+        s.granularity = granularity;
+        s.dimms = {3, 1, 4, 0, 2};
+        s.size = (std::uint64_t{6} << 32) * granularity * 5; // chunk numbers reach 30 * 2^32
+        s.dpa_base = 0x1000;
+        for (const std::uint64_t off :
+             {std::uint64_t{0}, std::uint64_t{2999}, (std::uint64_t{1} << 32) * granularity - 1,
+              (std::uint64_t{1} << 32) * granularity + 7, s.size - 1}) {
+            const auto d = decode(s, s.spa_base + off);
+            REQUIRE(d);
+            const std::uint64_t chunk = off / granularity;
+            CHECK(d->dimm == s.dimms[chunk % 5]);
+            CHECK(d->dpa == s.dpa_base + chunk / 5 * granularity + off % granularity);
+            CHECK(d->bytes_left_in_chunk == granularity - off % granularity);
+            CHECK(encode(s, d->dimm, d->dpa) == s.spa_base + off);
+        }
+    }
+}
