@@ -15,8 +15,9 @@ namespace daxsim::models {
 using sc_core::sc_time;
 
 PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, Tracer& tracer)
-    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()),
-      buffer_(params.buffer_lines, params.line_bytes), track_(fmt::format("nmem{}", params.index)),
+    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()),
+      waves_(tracer.waves()), buffer_(params.buffer_lines, params.line_bytes),
+      track_(fmt::format("nmem{}", params.index)),
       media_(params.capacity_bytes, params.line_bytes, params.label_bytes) {
     auto per_line = [&](double bandwidth) {
         return bandwidth <= 0 ? sc_core::SC_ZERO_TIME
@@ -56,7 +57,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         const std::uint64_t line = media_.line_of(dpa);
         if (media_.is_poisoned(dpa)) bad = line * lb;
         if (bad) buffer_.drop(line); // never served from the buffer: its read goes to the media and fails
-        if (!bad && buffer_.read_hit(line, dpa % lb, len)) {
+        if (!bad && buffer_.read_hit(line, media_.offset_in_line(dpa), len)) {
             stats_.read_buffer_hits += 1;
             if (waves_) waves_pulse(".buffer_hit", delay);
         } else {
@@ -101,7 +102,7 @@ void PmemDimm::read_lines(std::uint64_t dpa, std::uint64_t len, sc_time& cost, s
         if (media_.is_poisoned(at)) {
             buffer_.drop(line);
             missed.push_back(line);
-        } else if (!buffer_.read_hit(line, at % lb, n)) {
+        } else if (!buffer_.read_hit(line, media_.offset_in_line(at), n)) {
             missed.push_back(line);
         }
         at += n;
@@ -148,7 +149,7 @@ void PmemDimm::write(tlm::tlm_generic_payload& trans, sc_time& delay) {
                 // The bytes are persistent once in the buffer (power-fail protected): store them now;
                 // the media write is charged when the line is evicted.
                 media_.write_raw(at, piece);
-                const XpBuffer::WriteResult w = buffer_.write(line, at % lb, n);
+                const XpBuffer::WriteResult w = buffer_.write(line, media_.offset_in_line(at), n);
                 if (w.hit) {
                     stats_.write_buffer_hits += 1;
                     if (waves_) waves_pulse(".buffer_hit", delay);

@@ -1,13 +1,15 @@
 #include "models/pmem_media.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
 namespace daxsim::models {
 
 PmemMedia::PmemMedia(std::uint64_t capacity_bytes, std::uint64_t line_bytes, std::uint64_t label_bytes)
-    : capacity_(capacity_bytes), line_bytes_(line_bytes), labels_(label_bytes) {
+    : capacity_(capacity_bytes), line_bytes_(line_bytes),
+      line_shift_(static_cast<unsigned>(std::countr_zero(line_bytes))), labels_(label_bytes) {
     if (line_bytes == 0 || (line_bytes & (line_bytes - 1)) != 0)
         throw std::invalid_argument("PmemMedia: line size must be a power of two");
     if (capacity_bytes == 0 || capacity_bytes % line_bytes != 0)
@@ -18,7 +20,7 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
     std::size_t done = 0;
     while (done < out.size()) {
         const std::uint64_t at = dpa + done;
-        const std::uint64_t within = at % line_bytes_;
+        const std::uint64_t within = offset_in_line(at);
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, out.size() - done));
         const std::uint64_t slot = lines_.find(line_of(at));
@@ -63,7 +65,7 @@ PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::
     while (done < in.size()) {
         const std::uint64_t at = dpa + done;
         const std::uint64_t line = line_of(at);
-        const std::uint64_t within = at % line_bytes_;
+        const std::uint64_t within = offset_in_line(at);
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, in.size() - done));
         const bool full = (n == line_bytes_);
@@ -85,7 +87,7 @@ void PmemMedia::write_raw(std::uint64_t dpa, std::span<const std::byte> in) {
     std::size_t done = 0;
     while (done < in.size()) {
         const std::uint64_t at = dpa + done;
-        const std::uint64_t within = at % line_bytes_;
+        const std::uint64_t within = offset_in_line(at);
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, in.size() - done));
         std::memcpy(line_for_write(line_of(at)) + within, in.data() + done, n);
