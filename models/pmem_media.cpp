@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+
+#include <sys/mman.h>
 
 namespace daxsim::models {
 
@@ -43,20 +46,34 @@ std::byte* PmemMedia::line_for_write(std::uint64_t line) {
     bool added = false;
     std::uint64_t& slot_of_line = lines_.emplace(line, 0, added);
     if (!added) return slot_data(slot_of_line);
-    std::uint64_t slot = 0;
     if (!free_slots_.empty()) {
-        slot = free_slots_.back();
+        const std::uint64_t slot = free_slots_.back();
         free_slots_.pop_back();
-    } else {
-        slot = next_slot_++;
-        // Not zeroed here: pages of a slab are committed only once a line in them is written.
-        if (slot / kSlabLines == slabs_.size())
-            slabs_.push_back(std::make_unique_for_overwrite<std::byte[]>(kSlabLines * line_bytes_));
+        slot_of_line = slot;
+        std::byte* data = slot_data(slot);
+        std::memset(data, 0, line_bytes_); // a line never written reads as zeros
+        return data;
     }
+    const std::uint64_t slot = next_slot_++;
+    if (slot / kSlabLines == slabs_.size()) slabs_.push_back(new_slab());
     slot_of_line = slot;
-    std::byte* data = slot_data(slot);
-    std::memset(data, 0, line_bytes_); // a line never written reads as zeros
-    return data;
+    return slot_data(slot); // a fresh slab is zero
+}
+
+void PmemMedia::SlabUnmap::operator()(std::byte* p) const {
+    ::munmap(p, bytes);
+}
+
+PmemMedia::Slab PmemMedia::new_slab() const {
+    // Straight from the host kernel, zeroed and populated in one call: a stream of new lines no longer
+    // takes a page fault every 4 KiB (a quarter of `daxsim bench speed`'s platform time went to faults
+    // and first touches), and its lines need no clearing. Populating a whole slab costs at most one
+    // partly used slab (256 KiB for 256 B lines) of resident memory per DIMM.
+    const std::size_t bytes = kSlabLines * line_bytes_;
+    void* p =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return Slab(static_cast<std::byte*>(p), SlabUnmap{bytes});
 }
 
 PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::byte> in) {

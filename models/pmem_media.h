@@ -87,6 +87,12 @@ class PmemMedia {
     // Host memory comes in slabs of this many lines, handed out one line at a time: one allocation per
     // 1024 touched lines instead of one per line (fewer mallocs, no per-line allocator overhead).
     static constexpr std::uint64_t kSlabLines = 1024;
+    struct SlabUnmap {
+        std::size_t bytes = 0;
+        void operator()(std::byte* p) const;
+    };
+    using Slab = std::unique_ptr<std::byte[], SlabUnmap>;
+    [[nodiscard]] Slab new_slab() const;
 
     std::uint64_t capacity_;
     std::uint64_t line_bytes_;
@@ -94,7 +100,7 @@ class PmemMedia {
     // Line -> slot holding its bytes. Looked up only, never iterated, so the hash order cannot reach any
     // output.
     GroupedLineIndex lines_;
-    std::vector<std::unique_ptr<std::byte[]>> slabs_;
+    std::vector<Slab> slabs_;
     std::vector<std::uint64_t> free_slots_; // of lines given back by clear_poison
     std::uint64_t next_slot_ = 0;
     std::set<std::uint64_t> poison_; // line indices; ordered for range queries
