@@ -7,32 +7,33 @@ namespace daxsim::models {
 
 template <LineHomes Homes> void BasicLineIndex<Homes>::erase(std::uint64_t line) {
     const std::size_t mask = slots_.size() - 1;
+    const std::uint64_t key = line + 1;
     std::size_t i = home(line, mask);
-    while (slots_[i].key != line + 1) {
-        if (slots_[i].key == 0) return;
+    while (slots_[i] >> value_bits != key) {
+        if (slots_[i] == 0) return;
         i = (i + 1) & mask;
     }
     // Backward shift: move later members of the probe run into the hole while their home allows it.
-    for (std::size_t j = (i + 1) & mask; slots_[j].key != 0; j = (j + 1) & mask) {
-        const std::size_t h = home(slots_[j].key - 1, mask);
+    for (std::size_t j = (i + 1) & mask; slots_[j] != 0; j = (j + 1) & mask) {
+        const std::size_t h = home((slots_[j] >> value_bits) - 1, mask);
         // j's key may move to i when its home is not in the cyclic range (i, j].
         const bool in_range = i <= j ? (h > i && h <= j) : (h > i || h <= j);
         if (in_range) continue;
         slots_[i] = slots_[j];
         i = j;
     }
-    slots_[i] = Slot{};
+    slots_[i] = 0;
     --size_;
 }
 
 template <LineHomes Homes> void BasicLineIndex<Homes>::grow() {
-    std::vector<Slot, CacheLineAllocator<Slot>> old(slots_.size() * 2);
+    std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> old(slots_.size() * 2);
     std::swap(old, slots_);
     const std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-        if (s.key == 0) continue;
-        std::size_t i = home(s.key - 1, mask);
-        while (slots_[i].key != 0)
+    for (const std::uint64_t s : old) {
+        if (s == 0) continue;
+        std::size_t i = home((s >> value_bits) - 1, mask);
+        while (slots_[i] != 0)
             i = (i + 1) & mask;
         slots_[i] = s;
     }

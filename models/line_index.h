@@ -1,9 +1,9 @@
 // Media line number -> small integer, as a flat open-addressing table (linear probing, Fibonacci hashing
 // of groups of lines, backward-shift deletion so lookups never meet tombstones). Used where every access
 // looks a line up: the XPBuffer's entries and the sparse media's host slots. Compared with std::unordered_map
-// it keeps one 16-byte record per slot in one array, so a lookup is one probe into memory the hardware
+// it keeps one 8-byte word per slot in one array, so a lookup is one probe into memory the hardware
 // prefetches instead of a bucket then a separately allocated node, and an insert allocates nothing until the
-// table grows (it doubles at 3/4 full: 21-43 bytes per line, against ~40 for the node map). Grouped tables
+// table grows (it doubles at 3/4 full: 11-21 bytes per line, against ~40 for the node map). Grouped tables
 // (the sparse media's) give neighbouring lines one home group: the hash spreads groups of consecutive lines
 // over the table and keeps the lines of one group in consecutive slots. Streaming through the media then
 // costs one host cache miss per group instead of one per line (that first probe was most of `daxsim bench
@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 namespace daxsim::models {
@@ -25,49 +26,62 @@ enum class LineHomes { per_line, grouped };
 template <LineHomes Homes> class BasicLineIndex {
   public:
     static constexpr std::uint64_t npos = ~std::uint64_t{0};
+    // A slot is one 64-bit word, line + 1 above a 30-bit value (0: empty): lines below 2^34 - 1 (512 GiB
+    // of 32 B lines), values below 2^30. Half the size of a key and value pair each: twice the lines per
+    // host cache line and half the table to keep in the host's caches and TLB.
+    static constexpr unsigned value_bits = 30;
+    static constexpr std::uint64_t max_value = (std::uint64_t{1} << value_bits) - 1;
+    static constexpr std::uint64_t max_line = (std::uint64_t{1} << (64 - value_bits)) - 2;
 
     // Room for `expected` lines before the first growth.
     explicit BasicLineIndex(std::size_t expected = 0) : slots_(capacity_for(expected)) {}
 
     [[nodiscard]] std::uint64_t find(std::uint64_t line) const {
         const std::size_t mask = slots_.size() - 1;
+        const std::uint64_t key = line + 1;
         for (std::size_t i = home(line, mask);; i = (i + 1) & mask) {
-            if (slots_[i].key == 0) return npos;
-            if (slots_[i].key == line + 1) return slots_[i].value;
+            const std::uint64_t s = slots_[i];
+            if (s == 0) return npos;
+            if (s >> value_bits == key) return s & max_value;
         }
     }
-    // The value stored for `line`, inserted as `value` when absent; `added` says which.
-    std::uint64_t& emplace(std::uint64_t line, std::uint64_t value, bool& added) {
+    // The value stored for `line`; when absent, inserts make_value() (called only then) and sets `added`.
+    template <typename MakeValue>
+    std::uint64_t find_or_insert(std::uint64_t line, MakeValue make_value, bool& added) {
         if ((size_ + 1) * 4 > slots_.size() * 3) grow();
         const std::size_t mask = slots_.size() - 1;
+        const std::uint64_t key = line + 1;
         std::size_t i = home(line, mask);
-        while (slots_[i].key != 0 && slots_[i].key != line + 1)
+        while (slots_[i] != 0 && slots_[i] >> value_bits != key)
             i = (i + 1) & mask;
-        added = slots_[i].key == 0;
-        if (added) {
-            slots_[i] = Slot{line + 1, value};
-            ++size_;
-        }
-        return slots_[i].value;
+        added = slots_[i] == 0;
+        if (!added) return slots_[i] & max_value;
+        const std::uint64_t value = make_value();
+        slots_[i] = pack(line, value);
+        ++size_;
+        return value;
     }
+    // Stores `value` for `line`, inserted or replaced.
     void set(std::uint64_t line, std::uint64_t value) {
-        bool added = false;
-        emplace(line, value, added) = value;
+        if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+        const std::size_t mask = slots_.size() - 1;
+        const std::uint64_t key = line + 1;
+        std::size_t i = home(line, mask);
+        while (slots_[i] != 0 && slots_[i] >> value_bits != key)
+            i = (i + 1) & mask;
+        if (slots_[i] == 0) ++size_;
+        slots_[i] = pack(line, value);
     }
     void erase(std::uint64_t line);
     void clear() {
-        std::fill(slots_.begin(), slots_.end(), Slot{});
+        std::fill(slots_.begin(), slots_.end(), std::uint64_t{0});
         size_ = 0;
     }
     [[nodiscard]] std::size_t size() const { return size_; }
 
   private:
-    struct Slot {
-        std::uint64_t key = 0; // line + 1; 0 marks an empty slot
-        std::uint64_t value = 0;
-    };
-    // log2 of the lines in a home group: 4 x 16 B slots are one 64 B host cache line.
-    static constexpr unsigned group_shift_ = Homes == LineHomes::grouped ? 2 : 0;
+    // log2 of the lines in a home group: 8 slots of 8 B are one 64 B host cache line.
+    static constexpr unsigned group_shift_ = Homes == LineHomes::grouped ? 3 : 0;
     // std::allocator aligns only to 16 B; a group must not straddle two host cache lines.
     template <typename T> struct CacheLineAllocator {
         using value_type = T;
@@ -79,6 +93,11 @@ template <LineHomes Homes> class BasicLineIndex {
         void deallocate(T* p, std::size_t) { ::operator delete (p, std::align_val_t{64}); }
         bool operator==(const CacheLineAllocator&) const = default;
     };
+    static std::uint64_t pack(std::uint64_t line, std::uint64_t value) {
+        if (line > max_line || value > max_value)
+            throw std::length_error("line index: line or value out of range");
+        return (line + 1) << value_bits | value;
+    }
     static std::size_t capacity_for(std::size_t n) {
         return std::bit_ceil(std::max<std::size_t>(16, (n * 4 + 2) / 3 + 1));
     }
@@ -89,7 +108,7 @@ template <LineHomes Homes> class BasicLineIndex {
     }
     void grow();
 
-    std::vector<Slot, CacheLineAllocator<Slot>> slots_; // power-of-two size, at least one home group
+    std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> slots_; // power-of-two size >= a group
     std::size_t size_ = 0;
 };
 

@@ -44,20 +44,24 @@ std::optional<std::uint64_t> PmemMedia::first_poisoned_in(std::uint64_t dpa, std
 
 std::byte* PmemMedia::line_for_write(std::uint64_t line) {
     bool added = false;
-    std::uint64_t& slot_of_line = lines_.emplace(line, 0, added);
-    if (!added) return slot_data(slot_of_line);
-    if (!free_slots_.empty()) {
-        const std::uint64_t slot = free_slots_.back();
-        free_slots_.pop_back();
-        slot_of_line = slot;
-        std::byte* data = slot_data(slot);
-        std::memset(data, 0, line_bytes_); // a line never written reads as zeros
-        return data;
-    }
-    const std::uint64_t slot = next_slot_++;
-    if (slot / kSlabLines == slabs_.size()) slabs_.push_back(new_slab());
-    slot_of_line = slot;
-    return slot_data(slot); // a fresh slab is zero
+    bool reused = false;
+    const std::uint64_t slot = lines_.find_or_insert(
+        line,
+        [&] {
+            if (free_slots_.empty()) {
+                const std::uint64_t fresh = next_slot_++;
+                if (fresh / kSlabLines == slabs_.size()) slabs_.push_back(new_slab());
+                return fresh; // a fresh slab is zero
+            }
+            const std::uint64_t given_back = free_slots_.back();
+            free_slots_.pop_back();
+            reused = true;
+            return given_back;
+        },
+        added);
+    std::byte* data = slot_data(slot);
+    if (reused) std::memset(data, 0, line_bytes_); // a line never written reads as zeros
+    return data;
 }
 
 void PmemMedia::SlabUnmap::operator()(std::byte* p) const {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 
 using daxsim::models::LineIndex;
 
@@ -22,12 +23,13 @@ template <typename Index> void check_against_map() {
     };
     for (int step = 0; step < 200000; ++step) {
         const std::uint64_t r = next();
-        const std::uint64_t line = (r % 3000) * ((r & 1) ? 1 : 1024) + (r % 7 == 0 ? 0 : 0x7fffffff00ull);
+        const std::uint64_t line = (r % 3000) * ((r & 1) ? 1 : 1024) + (r % 7 == 0 ? 0 : 0x2ffff0000ull);
         switch (r % 4) {
         case 0:
         case 1: {
             bool added = false;
-            std::uint64_t& v = index.emplace(line, step, added);
+            const std::uint64_t v = index.find_or_insert(
+                line, [&] { return static_cast<std::uint64_t>(step); }, added);
             CHECK(added == !model.contains(line));
             if (added) model[line] = static_cast<std::uint64_t>(step);
             CHECK(v == model[line]);
@@ -63,9 +65,11 @@ TEST_CASE(
 TEST_CASE("line index holds line zero and the largest line number") {
     LineIndex index(4);
     index.set(0, 7);
-    index.set(~std::uint64_t{0} - 1, 9); // keys are stored as line + 1: the largest line that fits
+    index.set(LineIndex::max_line, 9); // the largest line that fits beside a value in one word
     CHECK(index.find(0) == 7);
-    CHECK(index.find(~std::uint64_t{0} - 1) == 9);
+    CHECK(index.find(LineIndex::max_line) == 9);
+    CHECK_THROWS_AS(index.set(LineIndex::max_line + 1, 1), std::length_error);
+    CHECK_THROWS_AS(index.set(1, LineIndex::max_value + 1), std::length_error);
     CHECK(index.find(1) == LineIndex::npos);
     index.clear();
     CHECK(index.size() == 0);
