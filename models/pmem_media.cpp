@@ -12,7 +12,8 @@ namespace daxsim::models {
 
 PmemMedia::PmemMedia(std::uint64_t capacity_bytes, std::uint64_t line_bytes, std::uint64_t label_bytes)
     : capacity_(capacity_bytes), line_bytes_(line_bytes),
-      line_shift_(static_cast<unsigned>(std::countr_zero(line_bytes))), labels_(label_bytes) {
+      line_shift_(static_cast<unsigned>(std::countr_zero(line_bytes))),
+      written_regions_(((capacity_bytes >> kRegionShift) + 64) / 64), labels_(label_bytes) {
     if (line_bytes == 0 || (line_bytes & (line_bytes - 1)) != 0)
         throw std::invalid_argument("PmemMedia: line size must be a power of two");
     if (capacity_bytes == 0 || capacity_bytes % line_bytes != 0)
@@ -26,7 +27,7 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
         const std::uint64_t within = offset_in_line(at);
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, out.size() - done));
-        const std::uint64_t slot = lines_.find(line_of(at));
+        const std::uint64_t slot = region_written(at) ? lines_.find(line_of(at)) : LineIndex::npos;
         if (slot == LineIndex::npos)
             std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, std::byte{0});
         else
@@ -43,6 +44,8 @@ std::optional<std::uint64_t> PmemMedia::first_poisoned_in(std::uint64_t dpa, std
 }
 
 std::byte* PmemMedia::line_for_write(std::uint64_t line) {
+    const std::uint64_t region = (line << line_shift_) >> kRegionShift;
+    written_regions_[region / 64] |= std::uint64_t{1} << (region % 64);
     bool added = false;
     bool reused = false;
     const std::uint64_t slot = lines_.find_or_insert(
