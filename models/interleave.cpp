@@ -1,6 +1,7 @@
 #include "models/interleave.h"
 
 #include <bit>
+#include <utility>
 
 namespace daxsim::models {
 
@@ -32,6 +33,17 @@ std::optional<DecodedAddress> decode(const InterleaveSet& set, std::uint64_t spa
     }
     return DecodedAddress{set.dimms[way], set.dpa_base + row * set.granularity + within,
                           set.granularity - within};
+}
+
+InterleaveDecoder::InterleaveDecoder(InterleaveSet set) : set_(std::move(set)) {
+    const std::uint64_t g = set_.granularity;
+    if (set_.dimms.empty() || g == 0 || (g & (g - 1)) != 0) return;
+    shift_ = static_cast<unsigned>(std::countr_zero(g));
+    const std::uint64_t chunks = set_.size >> shift_;
+    if (chunks > 0xffffffffull) return;
+    ways_ = set_.ways();
+    reciprocal_ = ways_ == 1 ? 0 : ~std::uint64_t{0} / ways_ + 1;
+    fast_ = true;
 }
 
 std::optional<std::uint64_t> encode(const InterleaveSet& set, unsigned dimm, std::uint64_t dpa) {

@@ -17,12 +17,14 @@ MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControlle
     : sc_module(name), socket("socket"), dimm("dimm", params.dimm_count), params_(std::move(params)),
       tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()), rpq_(params_.dimm_count),
       wpq_(params_.dimm_count) {
+    for (const auto& set : params_.sets)
+        decoders_.emplace_back(set);
     socket.bind(*this);
 }
 
 std::optional<DecodedAddress> MemoryController::decode(std::uint64_t spa) const {
-    for (const auto& set : params_.sets)
-        if (set.contains(spa)) return models::decode(set, spa);
+    for (const auto& d : decoders_)
+        if (d.contains(spa)) return d.decode_inside(spa);
     return std::nullopt;
 }
 

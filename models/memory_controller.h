@@ -102,6 +102,7 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
                      std::uint64_t len, sc_core::sc_time& delay);
 
     MemoryControllerParams params_;
+    std::vector<InterleaveDecoder> decoders_; // one per set in params_.sets, same order
     Tracer& tracer_;
     // What the tracer records, asked once: it is fixed for the run and checked on every access.
     const bool tracing_;

@@ -71,3 +71,30 @@ TEST_CASE("interleave decode agrees with plain division for an odd granularity a
         }
     }
 }
+
+TEST_CASE("prepared interleave decoder agrees with the plain decode for every way count and chunk numbers up "
+          "to 2^32") {
+    for (unsigned ways = 1; ways <= 12; ++ways) {
+        InterleaveSet s;
+        s.spa_base = 0x40'0000'0000;
+        s.granularity = 4096;
+        for (unsigned w = 0; w < ways; ++w)
+            s.dimms.push_back((w * 5 + 3) % ways);
+        // The largest set the fast path takes: just under 2^32 chunks, rounded down to whole rows.
+        s.size = (0xffffffffull / ways) * ways * s.granularity;
+        s.dpa_base = 0x2000;
+        const InterleaveDecoder d(s);
+        std::uint64_t x = ways;
+        for (int i = 0; i < 20000; ++i) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            const std::uint64_t off =
+                i < 4 ? (i < 2 ? i * 4095ull : s.size - 1 - (i - 2) * 4096) : x % s.size;
+            const auto want = decode(s, s.spa_base + off);
+            REQUIRE(want);
+            const DecodedAddress got = d.decode_inside(s.spa_base + off);
+            REQUIRE(got.dimm == want->dimm);
+            REQUIRE(got.dpa == want->dpa);
+            REQUIRE(got.bytes_left_in_chunk == want->bytes_left_in_chunk);
+        }
+    }
+}
