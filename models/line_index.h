@@ -49,12 +49,7 @@ template <LineHomes Homes> class BasicLineIndex {
     // The value stored for `line`; when absent, inserts make_value() (called only then) and sets `added`.
     template <typename MakeValue>
     std::uint64_t find_or_insert(std::uint64_t line, MakeValue make_value, bool& added) {
-        if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-        const std::size_t mask = slots_.size() - 1;
-        const std::uint64_t key = line + 1;
-        std::size_t i = home(line, mask);
-        while (slots_[i] != 0 && slots_[i] >> value_bits != key)
-            i = (i + 1) & mask;
+        const std::size_t i = slot_for_insert(line);
         added = slots_[i] == 0;
         if (!added) return slots_[i] & max_value;
         const std::uint64_t value = make_value();
@@ -64,12 +59,7 @@ template <LineHomes Homes> class BasicLineIndex {
     }
     // Stores `value` for `line`, inserted or replaced.
     void set(std::uint64_t line, std::uint64_t value) {
-        if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-        const std::size_t mask = slots_.size() - 1;
-        const std::uint64_t key = line + 1;
-        std::size_t i = home(line, mask);
-        while (slots_[i] != 0 && slots_[i] >> value_bits != key)
-            i = (i + 1) & mask;
+        const std::size_t i = slot_for_insert(line);
         if (slots_[i] == 0) ++size_;
         slots_[i] = pack(line, value);
     }
@@ -108,6 +98,17 @@ template <LineHomes Homes> class BasicLineIndex {
         return static_cast<std::size_t>((group << group_shift_) | within) & mask;
     }
     void grow();
+    // The slot holding `line`, or the empty slot that will, growing the table first if one more line
+    // would pass the load limit.
+    std::size_t slot_for_insert(std::uint64_t line) {
+        if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+        const std::size_t mask = slots_.size() - 1;
+        const std::uint64_t key = line + 1;
+        std::size_t i = home(line, mask);
+        while (slots_[i] != 0 && slots_[i] >> value_bits != key)
+            i = (i + 1) & mask;
+        return i;
+    }
 
     std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> slots_; // power-of-two size >= a group
     std::size_t size_ = 0;
