@@ -133,7 +133,7 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     std::size_t sets_;
     std::size_t sets_mask_ = 0; // sets_ - 1 when sets_ is a power of two
     // Per way, sets_ * ways of them, set-major. Kept as separate arrays so that a lookup reads only the
-    // keys of one set (two host cache lines for 16 ways), not whole line records.
+    // fingerprints of one set (16 bytes for 16 ways) and the keys they point at, not whole line records.
     std::vector<std::uint64_t> keys_;     // line address | 1 when valid (lines are 64 B aligned), 0 when not
     std::vector<std::uint64_t> fps_;      // fingerprints, fp_words_ words of 8 per set
     std::size_t fp_words_;

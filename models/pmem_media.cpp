@@ -27,7 +27,8 @@ void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
         const std::uint64_t within = offset_in_line(at);
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(line_bytes_ - within, out.size() - done));
-        const std::uint64_t slot = region_written(at) ? lines_.find(line_of(at)) : LineIndex::npos;
+        const std::uint64_t line = line_of(at);
+        const std::uint64_t slot = region_written(line) ? lines_.find(line) : LineIndex::npos;
         if (slot == LineIndex::npos)
             std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, std::byte{0});
         else
@@ -44,7 +45,7 @@ std::optional<std::uint64_t> PmemMedia::first_poisoned_in(std::uint64_t dpa, std
 }
 
 std::byte* PmemMedia::line_for_write(std::uint64_t line) {
-    const std::uint64_t region = (line << line_shift_) >> kRegionShift;
+    const std::uint64_t region = region_of_line(line);
     written_regions_[region / 64] |= std::uint64_t{1} << (region % 64);
     bool added = false;
     bool reused = false;

@@ -106,8 +106,13 @@ class PmemMedia {
     // media (a mkfs'd device, a bandwidth run) missed the host caches on the index for every line group.
     // 1 MiB for a 512 GiB DIMM.
     static constexpr unsigned kRegionShift = 16;
-    [[nodiscard]] bool region_written(std::uint64_t dpa) const {
-        const std::uint64_t region = dpa >> kRegionShift;
+    // Regions are those of the lines' first bytes, so that a line larger than a region (dimm.line_size
+    // allows up to 1 MiB) is marked and tested in one place.
+    [[nodiscard]] std::uint64_t region_of_line(std::uint64_t line) const {
+        return (line << line_shift_) >> kRegionShift;
+    }
+    [[nodiscard]] bool region_written(std::uint64_t line) const {
+        const std::uint64_t region = region_of_line(line);
         return (written_regions_[region / 64] >> (region % 64) & 1) != 0;
     }
     std::vector<std::uint64_t> written_regions_;

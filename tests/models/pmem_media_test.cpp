@@ -89,3 +89,12 @@ TEST_CASE(
     CHECK(read(m, 8 * kLine, kLine) == expect);
     CHECK(read(m, kLine, kLine) == pattern(kLine, 4));
 }
+
+TEST_CASE("sparse media with lines larger than its 64 KiB write-tracking regions reads back every byte") {
+    constexpr std::uint64_t big = 128 << 10; // dimm.line_size allows lines up to 1 MiB
+    PmemMedia m(16ull << 20, big, 0);
+    const auto data = pattern(64, 9);
+    m.write_raw(3 * big + big - 64, data); // the last bytes of a line, in the line's second region
+    CHECK(read(m, 3 * big + big - 64, 64) == data);
+    CHECK(read(m, 3 * big, 64) == std::vector<std::byte>(64, std::byte{0}));
+}
