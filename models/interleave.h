@@ -35,7 +35,6 @@ struct DecodedAddress {
 class InterleaveDecoder {
   public:
     explicit InterleaveDecoder(InterleaveSet set);
-    [[nodiscard]] const InterleaveSet& set() const { return set_; }
     [[nodiscard]] bool contains(std::uint64_t spa) const { return set_.contains(spa); }
     // SPA -> (DIMM, DPA) for an SPA inside the set.
     [[nodiscard]] DecodedAddress decode_inside(std::uint64_t spa) const {

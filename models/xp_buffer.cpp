@@ -24,9 +24,10 @@ template <typename F> void for_each_word(std::uint64_t offset, std::uint64_t len
 } // namespace
 
 XpBuffer::XpBuffer(std::uint64_t lines, std::uint64_t line_bytes)
-    : capacity_(lines), line_bytes_(line_bytes), words_((line_bytes + 63) / 64),
+    : capacity_(lines), words_((line_bytes + 63) / 64),
       last_word_mask_(line_bytes % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (line_bytes % 64)) - 1),
-      lines_(lines), prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_), index_(lines) {}
+      lines_(lines), prev_(lines, npos), next_(lines, npos), filled_(lines), written_(lines * words_),
+      index_(lines) {}
 
 std::size_t XpBuffer::find(std::uint64_t line) const {
     const std::uint64_t e = index_.find(line);
@@ -37,7 +38,8 @@ bool XpBuffer::covers(std::size_t e, std::uint64_t offset, std::uint64_t len) co
     if (filled_[e] != 0) return true;
     const std::uint64_t* w = written(e);
     bool all = true;
-    for_each_word(offset, len, [&](std::uint64_t i, std::uint64_t mask) { all = all && (w[i] & mask) == mask; });
+    for_each_word(offset, len,
+                  [&](std::uint64_t i, std::uint64_t mask) { all = all && (w[i] & mask) == mask; });
     return all;
 }
 

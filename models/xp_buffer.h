@@ -75,17 +75,16 @@ class XpBuffer {
     }
 
     std::uint64_t capacity_;
-    std::uint64_t line_bytes_;
-    std::size_t words_; // mask words per line: one bit per byte
+    std::size_t words_;            // mask words per line: one bit per byte
     std::uint64_t last_word_mask_; // the bits of the last word that stand for bytes of the line
     std::size_t used_ = 0;
     std::size_t head_ = npos;
     std::size_t tail_ = npos;
-    std::vector<std::uint64_t> lines_;    // line number of each entry
-    std::vector<std::size_t> prev_;       // towards head_ (more recent)
-    std::vector<std::size_t> next_;       // towards tail_ (less recent)
-    std::vector<char> filled_;            // holds the media's copy of the whole line
-    std::vector<std::uint64_t> written_;  // bytes written since it entered the buffer, words_ per entry
+    std::vector<std::uint64_t> lines_;   // line number of each entry
+    std::vector<std::size_t> prev_;      // towards head_ (more recent)
+    std::vector<std::size_t> next_;      // towards tail_ (less recent)
+    std::vector<char> filled_;           // holds the media's copy of the whole line
+    std::vector<std::uint64_t> written_; // bytes written since it entered the buffer, words_ per entry
 
     // line -> entry (every access looks a line up: a scan of 64 entries was the model's hottest loop).
     LineIndex index_;
