@@ -13,6 +13,7 @@
 // (the XPBuffer's) hash each line on its own: grouped, their probe runs and backward shifts grow long.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
