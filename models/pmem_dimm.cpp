@@ -25,6 +25,7 @@ PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, T
     };
     read_line_time_ = per_line(params_.read_bandwidth);
     write_line_time_ = per_line(params_.write_bandwidth);
+    partition_free_at_.assign(std::max(1u, params_.media_partitions), sc_core::SC_ZERO_TIME);
     socket.bind(*this);
 }
 
@@ -63,7 +64,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         } else {
             cost = params_.read_latency;
             stats_.media_read_bytes += lb;
-            delay += occupy_media(delay, read_line_time_);
+            delay += occupy_media(delay, read_line_time_, line, 1);
             if (!bad)
                 if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
         }
@@ -116,7 +117,7 @@ void PmemDimm::read_lines(std::uint64_t dpa, std::uint64_t len, sc_time& cost, s
     const auto lines = static_cast<std::uint64_t>(missed.size());
     cost = params_.read_latency + params_.read_line_interval * static_cast<double>(lines - 1);
     stats_.media_read_bytes += lines * lb;
-    delay += occupy_media(delay, line_time(read_line_time_, lines));
+    delay += occupy_media(delay, line_time(read_line_time_, lines), missed.front(), lines);
     for (const std::uint64_t line : missed)
         if (!media_.is_poisoned(line * lb))
             if (const auto evicted = buffer_.fill(line)) (void)write_back(*evicted, delay + cost);
@@ -182,8 +183,10 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
     const sc_time cost =
         params_.read_latency * static_cast<double>(r.rmw_lines + r.failed_lines > 0 ? 1 : 0) +
         params_.write_latency * static_cast<double>(r.lines_written);
-    delay += occupy_media(delay, line_time(read_line_time_, r.rmw_lines + r.failed_lines) +
-                                     line_time(write_line_time_, r.lines_written));
+    delay += occupy_media(delay,
+                          line_time(read_line_time_, r.rmw_lines + r.failed_lines) +
+                              line_time(write_line_time_, r.lines_written),
+                          media_.line_of(dpa), media_.lines_touched(dpa, in.size()));
     trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, in.size());
     delay += cost;
     if (r.first_failed && !failed) failed = r.first_failed;
@@ -194,7 +197,7 @@ sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) 
     const sc_time occupancy = line_time(write_line_time_, 1);
     if (e.needs_read) stats_.media_read_bytes += lb; // overlapped with line writes (header)
     stats_.media_write_bytes += lb;
-    const sc_time wait = occupy_media(delay, occupancy);
+    const sc_time wait = occupy_media(delay, occupancy, e.line, 1);
     trace_access(e.needs_read ? "buffer rmw write-back" : "buffer write-back", delay + wait, occupancy,
                  e.line * lb, lb);
     return wait;
@@ -213,15 +216,35 @@ sc_time PmemDimm::line_time(const sc_time& per_line, std::uint64_t lines) {
     return lines == 0 ? sc_core::SC_ZERO_TIME : per_line * static_cast<double>(lines);
 }
 
-sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy) {
+sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, std::uint64_t first_line,
+                               std::uint64_t lines) {
     const sc_time arrival = sim_now() + delay;
-    const sc_time start = std::max(arrival, media_free_at_);
-    media_free_at_ = start + occupancy;
-    if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
-        tracer_.level(track_ + ".media_busy", to_ns(start), +1);
-        tracer_.level(track_ + ".media_busy", to_ns(media_free_at_), -1);
+    const auto n = static_cast<std::uint64_t>(partition_free_at_.size());
+    if (n == 1) {
+        sc_time& free_at = partition_free_at_.front();
+        const sc_time start = std::max(arrival, free_at);
+        free_at = start + occupancy;
+        if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
+            tracer_.level(track_ + ".media_busy", to_ns(start), +1);
+            tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
+        }
+        return start - arrival;
     }
-    return start - arrival;
+    const sc_time per_line = occupancy / static_cast<double>(std::max<std::uint64_t>(lines, 1));
+    const sc_time held = per_line * static_cast<double>(n);
+    sc_time wait = sc_core::SC_ZERO_TIME;
+    for (std::uint64_t i = 0; i < std::max<std::uint64_t>(lines, 1); ++i) {
+        sc_time& free_at = partition_free_at_[(first_line + i) % n];
+        const sc_time start = std::max(arrival, free_at);
+        free_at = start + held;
+        const sc_time offset = per_line * static_cast<double>(i);
+        if (start > arrival + offset) wait = std::max(wait, start - arrival - offset);
+        if (waves_ && held != sc_core::SC_ZERO_TIME) {
+            tracer_.level(track_ + ".media_busy", to_ns(start), +1);
+            tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
+        }
+    }
+    return wait;
 }
 
 unsigned int PmemDimm::transport_dbg(tlm::tlm_generic_payload& trans) {

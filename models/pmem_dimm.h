@@ -14,10 +14,14 @@
 //    buffered lines without a media access; partial writes are combined in the buffer and reach the media
 //    as whole XPLines when evicted (read-modify-write when the line was neither read nor fully written).
 //    Writes to a poisoned XPLine bypass the buffer and keep the semantics above
-//  - media occupancy: the media is one resource with a busy-until time. A media access (reads and RMW
-//    reads at `read_bandwidth`, line writes at `write_bandwidth`, whole XPLines) starts when the request
-//    arrives (sc_time_stamp() + delay) or when the media is free, whichever is later, and holds the media
-//    for line_bytes / bandwidth per XPLine. A read returns after its queueing wait plus its latency; a
+//  - media occupancy: the media is `media_partitions` parts working in parallel, XPLine n in partition
+//    n mod media_partitions, each with a busy-until time. A media access (reads and RMW reads at
+//    `read_bandwidth`, line writes at `write_bandwidth`, whole XPLines) starts when the request arrives
+//    (sc_time_stamp() + delay) or when its XPLine's partition is free, whichever is later, and holds that
+//    partition for media_partitions * line_bytes / bandwidth per XPLine: the bandwidths are the whole
+//    DIMM's, reached when every partition is busy (sequential lines take turns; randomly placed ones
+//    sometimes queue on one partition while another idles). One partition is a single media that
+//    pipelines without limit. A read returns after its queueing wait plus its latency; a
 //    write's delay comes back as the time it is accepted: into the buffer (after waiting for the media
 //    to take the line it evicts, which is the back-pressure of a saturated DIMM), or, unbuffered, when
 //    its media write completes (the controller's WPQ holds its entry until then).
@@ -27,7 +31,7 @@
 //    256 B figure (Yang et al. FAST'20 Fig. 5: 0.555 vs 2.21 GB/s on one DIMM), i.e. the media's write
 //    rate alone bounds it, so the hardware overlaps that read with line writes; holding the media for it
 //    too gave 0.43 GB/s (-22%)
-// Simplified: a read does not overtake queued writes (one FIFO media); lines still dirty in the buffer
+// Simplified: a read does not overtake writes queued on its partition (FIFO); lines still dirty in the buffer
 // when the run ends are not counted in dimm.media_write_bytes (they would be written on eviction).
 #pragma once
 
@@ -60,6 +64,8 @@ struct PmemDimmParams {
     // Media bandwidth in bytes/s (0: no limit): how long one XPLine access holds the media.
     double read_bandwidth = 6.6e9; // see platform_config.h
     double write_bandwidth = 2.3e9;
+    // Media partitions working in parallel (see media occupancy above; platform_config.h derives 6).
+    unsigned media_partitions = 6;
 };
 
 struct PmemDimmStats {
@@ -131,9 +137,10 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
     // The unbuffered write of one piece: media write (RMW for a partial line), failing on poison.
     void write_through(std::uint64_t dpa, std::span<const std::byte> in, sc_core::sc_time& delay,
                        std::optional<std::uint64_t>& failed);
-    // Reserves the media for `occupancy` from the arrival time `sc_time_stamp() + delay` on; returns
-    // the wait before the access starts.
-    sc_core::sc_time occupy_media(const sc_core::sc_time& delay, const sc_core::sc_time& occupancy);
+    // Reserves the media for `occupancy` (of `lines` XPLines from `first_line`, each in its partition)
+    // from the arrival time `sc_time_stamp() + delay` on; returns the wait before the access starts.
+    sc_core::sc_time occupy_media(const sc_core::sc_time& delay, const sc_core::sc_time& occupancy,
+                                  std::uint64_t first_line, std::uint64_t lines);
     [[nodiscard]] static sc_core::sc_time line_time(const sc_core::sc_time& per_line, std::uint64_t lines);
 
     PmemDimmParams params_;
@@ -144,8 +151,8 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
     XpBuffer buffer_;
     sc_core::sc_time read_line_time_;  // one XPLine at read_bandwidth (zero: no limit)
     sc_core::sc_time write_line_time_; // one XPLine at write_bandwidth
-    // Absolute simulated time at which the media finishes the accesses queued so far.
-    sc_core::sc_time media_free_at_ = sc_core::SC_ZERO_TIME;
+    // Per media partition: absolute simulated time at which it finishes the accesses queued so far.
+    std::vector<sc_core::sc_time> partition_free_at_;
     std::string track_;
     PmemMedia media_;
     PmemDimmStats stats_;

@@ -157,8 +157,8 @@ class Machine::Impl::RasImpl final : public Ras {
         }
         std::vector<MachineCheck> out;
         const unsigned cpu = m_.active != nullptr ? m_.active->index() : 0;
-        const std::uint64_t now = m_.active != nullptr ? models::to_ns(m_.active->now())
-                                                       : models::to_ns(sc_core::sc_time_stamp());
+        const std::uint64_t now =
+            m_.active != nullptr ? models::to_ns(m_.active->now()) : models::to_ns(sc_core::sc_time_stamp());
         for (const auto& f : pass.found) {
             out.push_back(
                 MachineCheck{cpu, f.bank, f.mcg_status, f.record.status, f.record.addr, f.record.misc});
@@ -230,6 +230,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         p.buffer_hit = models::ns(config.dimm.buffer_hit_ns);
         p.read_bandwidth = static_cast<double>(config.dimm.read_bandwidth_bytes_per_s);
         p.write_bandwidth = static_cast<double>(config.dimm.write_bandwidth_bytes_per_s);
+        p.media_partitions = config.dimm.media_partitions;
         dimms.push_back(std::make_unique<models::PmemDimm>(fmt::format("nmem{}", i).c_str(), p, tracer));
         media.push_back(&dimms.back()->media());
     }
@@ -280,7 +281,8 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     };
     std::vector<const models::PmemMedia*> scrub_media(media.begin(), media.end());
     const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
-    scrubber = std::make_unique<models::PatrolScrubber>(std::move(scrub_media), interleave_sets(config), scrub);
+    scrubber =
+        std::make_unique<models::PatrolScrubber>(std::move(scrub_media), interleave_sets(config), scrub);
     ras = std::make_unique<RasImpl>(*this);
     firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks),
                                               dimm_health_params(config));

@@ -15,6 +15,8 @@ std::optional<std::string> PlatformConfig::validate() const {
     if (dimm.buffer_bytes % dimm.line_bytes != 0 || dimm.buffer_bytes > (1ull << 20))
         return fmt::format("dimm.buffer: {} bytes is not a multiple of dimm.line_size {} up to 1 MiB",
                            dimm.buffer_bytes, dimm.line_bytes);
+    if (dimm.media_partitions == 0 || dimm.media_partitions > 1024)
+        return fmt::format("dimm.media_partitions: {} is not between 1 and 1024", dimm.media_partitions);
     if (dimm.spare_bytes < dimm.line_bytes || dimm.spare_bytes % dimm.line_bytes != 0)
         return fmt::format("dimm.spare_capacity: {} bytes is not a positive multiple of dimm.line_size {}",
                            dimm.spare_bytes, dimm.line_bytes);
@@ -45,8 +47,7 @@ std::optional<std::string> PlatformConfig::validate() const {
     if (cpu.cache_ways == 0 || cpu.cache_bytes / 64 < cpu.cache_ways)
         return fmt::format("cpu.cache_ways: {} does not fit cpu.cache_size {}", cpu.cache_ways,
                            cpu.cache_bytes);
-    if (cpu.fill_buffers > 64)
-        return fmt::format("cpu.fill_buffers: {} is more than 64", cpu.fill_buffers);
+    if (cpu.fill_buffers > 64) return fmt::format("cpu.fill_buffers: {} is more than 64", cpu.fill_buffers);
     if (quantum_ns == 0) return fmt::format("sim.quantum: {} ns is not positive", quantum_ns);
     if (pmem_spa_base % (1ull << 30) != 0)
         return fmt::format("platform.pmem_base: {:#x} is not 1 GiB aligned", pmem_spa_base);

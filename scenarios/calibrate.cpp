@@ -10,7 +10,7 @@
 // (64 B) address over 1 GiB. Bandwidth is all bytes moved over the time the last thread finished. What
 // limits it is the model's structure, not a fitted constant: fill buffers per core, the controller's
 // RPQ/WPQ, the XPBuffer (serving the other 64 B of a 256 B XPLine it has read, combining 64 B writes into
-// XPLines) and each DIMM's media occupancy.
+// XPLines) and each DIMM's media partitions (an XPLine holds its partition; bandwidth needs them all busy).
 #include "scenarios/calibrate.h"
 
 #include <algorithm>
@@ -138,8 +138,8 @@ struct Stream {
 // 96 KiB over six) is ~2% of the bytes four writers move.
 constexpr u64 kLongRun = 1ull << 20;
 // 256 KiB per thread, for random reads: a read leaves nothing behind in a queue or buffer, and 17 threads
-// still move 4.25 MiB; the random read rows come within 1% of their 1 MiB-per-thread values (1.650 / 9.09
-// / 6.51 / 34.8 GB/s against 1.650 / 9.17 / 6.54 / 35.1) in a quarter of the time.
+// still move 4.25 MiB; the random read rows come within 1% of their 1 MiB-per-thread values (1.57 / 8.93
+// / 6.30 / 34.11 GB/s against 1.58 / 9.01 / 6.35 / 34.45) in a quarter of the time.
 constexpr u64 kShortRun = 1ull << 18;
 
 // GB/s (bytes per ns) of a Stream.

@@ -206,6 +206,10 @@ std::vector<ParamSpec> make_registry() {
         p.unit = "B/s";
         return p;
     }());
+    r.push_back(count_param(
+        "dimm.media_partitions",
+        "parts of each DIMM's media working on XPLines in parallel (XPLine n in partition n mod count)",
+        [](auto& c) -> auto& { return c.platform.dimm.media_partitions; }));
     r.push_back(endurance_param());
     r.push_back(size_param(
         "dimm.spare_capacity", "spare media each DIMM remaps retired (cleared poisoned) XPLines into",
@@ -243,7 +247,8 @@ std::vector<ParamSpec> make_registry() {
         {{"adr", platform::Persistence::adr}, {"eadr", platform::Persistence::eadr}},
         [](auto& c) -> auto& { return c.platform.persistence; }));
     r.push_back(choice_param<platform::Timing>(
-        "timing", "lt: loosely timed, cores decoupled by sim.quantum; at: every access in simulated-time order",
+        "timing",
+        "lt: loosely timed, cores decoupled by sim.quantum; at: every access in simulated-time order",
         {{"lt", platform::Timing::lt}, {"at", platform::Timing::at}},
         [](auto& c) -> auto& { return c.platform.timing; }));
     r.push_back(count_param(
@@ -263,13 +268,15 @@ std::vector<ParamSpec> make_registry() {
         "mc.frontend_latency", "memory controller decode and idle queueing",
         [](auto& c) -> auto& { return c.platform.mc.frontend_ns; }));
     r.push_back([] {
-        ParamSpec p = size_param("mc.scrub_rate", "patrol-scrub rate of the memory controller, bytes per second",
-                                 [](auto& c) -> auto& { return c.platform.mc.scrub_rate_bytes_per_s; });
+        ParamSpec p = size_param(
+            "mc.scrub_rate", "patrol-scrub rate of the memory controller, bytes per second",
+            [](auto& c) -> auto& { return c.platform.mc.scrub_rate_bytes_per_s; });
         p.unit = "B/s";
         return p;
     }());
     r.push_back(count_param(
-        "mc.wpq_depth", "write pending queue entries per DIMM, held until the DIMM takes the write (0: unbounded)",
+        "mc.wpq_depth",
+        "write pending queue entries per DIMM, held until the DIMM takes the write (0: unbounded)",
         [](auto& c) -> auto& { return c.platform.mc.wpq_depth; }));
     r.push_back(count_param(
         "mc.rpq_depth", "read pending queue entries per DIMM, held until the data returns (0: unbounded)",
@@ -426,8 +433,8 @@ std::string format_params_table() {
         key_width = std::max(key_width, p.key.size());
         default_width = std::max(default_width, p.get(defaults).size());
     }
-    std::string out =
-        fmt::format("{:<{}} {:<{}} {:<6} {}\n", "KEY", key_width, "DEFAULT", default_width, "UNIT", "MEANING");
+    std::string out = fmt::format("{:<{}} {:<{}} {:<6} {}\n", "KEY", key_width, "DEFAULT", default_width,
+                                  "UNIT", "MEANING");
     for (const auto& p : param_registry())
         out += fmt::format("{:<{}} {:<{}} {:<6} {}\n", p.key, key_width, p.get(defaults), default_width,
                            p.unit.empty() ? "-" : p.unit, p.meaning);

@@ -196,6 +196,7 @@ struct InterleavedBench {
             dp.index = i;
             dp.capacity_bytes = test::dimm_bytes;
             dp.buffer_lines = 0; // the media path: each write holds its WPQ entry until its media write ends
+            dp.media_partitions = 1; // one busy-until time: queues fill at the media rate alone
             dimms.push_back(std::make_unique<PmemDimm>(
                 ("w" + std::to_string(ways) + "_nmem" + std::to_string(i)).c_str(), dp, null));
         }
@@ -207,7 +208,8 @@ struct InterleavedBench {
 
     // Issues `count` accesses of `len` bytes, `stride` bytes apart, all arriving at the current time (as
     // many requests in flight would); returns when each one is done.
-    std::vector<sc_time> issue_together(tlm::tlm_command cmd, unsigned count, unsigned len, std::uint64_t stride) {
+    std::vector<sc_time> issue_together(tlm::tlm_command cmd, unsigned count, unsigned len,
+                                        std::uint64_t stride) {
         std::vector<std::byte> buf(len);
         std::vector<sc_time> done;
         for (unsigned i = 0; i < count; ++i) {

@@ -24,6 +24,7 @@ struct Bench {
         p.index = 3;
         p.capacity_bytes = 16ull << 20;
         p.buffer_lines = 0;
+        p.media_partitions = 1; // one busy-until time: partitions have their own tests
         return p;
     }
     static PmemDimmParams buffered(std::uint64_t lines = 4) {
@@ -339,4 +340,61 @@ TEST_CASE("xpbuffer write waits for the media when the line it evicts cannot be 
     const double gbps = 18 * 256.0 / (accepted[19] - accepted[1]).to_seconds() / 1e9;
     CHECK(gbps > 2.25);
     CHECK(gbps < 2.35);
+}
+
+TEST_CASE("six media partitions serve reads of different partitions together and queue the same one") {
+    PmemDimmParams p = Bench::small();
+    p.media_partitions = 6;
+    Bench b(p);
+    std::vector<sc_time> done;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64);
+        // XPLines 0..6 arriving together: 0..5 each find their own partition idle, 6 shares partition 0.
+        for (std::uint64_t line = 0; line < 7; ++line) {
+            sc_time d = sc_core::SC_ZERO_TIME;
+            CHECK(b.xfer(tlm::TLM_READ_COMMAND, line * 256, buf, d) == tlm::TLM_OK_RESPONSE);
+            done.push_back(d);
+        }
+    });
+    REQUIRE(done.size() == 7);
+    for (std::uint64_t line = 0; line < 6; ++line)
+        CHECK(done[line] == sc_time(225, SC_NS));
+    // Partition 0 is held six times one XPLine at the DIMM's 6.6 GB/s: 232.7 ns.
+    CHECK(done[6] == sc_time(225, SC_NS) + sc_time(256.0 / 6.6e9, sc_core::SC_SEC) * 6.0);
+}
+
+namespace {
+
+// GB/s of 120 XPLine reads `stride_lines` apart arriving together at a DIMM with six media partitions:
+// bytes over the time until the last partition is free again (the last read's start plus its hold).
+double six_partition_read_gbps(std::uint64_t stride_lines) {
+    PmemDimmParams p = Bench::small();
+    p.media_partitions = 6;
+    Bench b(p);
+    constexpr unsigned reads = 120;
+    sc_time last = sc_core::SC_ZERO_TIME;
+    test::run_thread([&] {
+        std::vector<std::byte> buf(64);
+        for (unsigned i = 0; i < reads; ++i) {
+            sc_time d = sc_core::SC_ZERO_TIME;
+            CHECK(b.xfer(tlm::TLM_READ_COMMAND, i * stride_lines * 256, buf, d) == tlm::TLM_OK_RESPONSE);
+            last = std::max(last, d);
+        }
+    });
+    const sc_time span = last - sc_time(225, SC_NS) + sc_time(256.0 / 6.6e9, sc_core::SC_SEC) * 6.0;
+    return reads * 256.0 / span.to_seconds() / 1e9;
+}
+
+} // namespace
+
+TEST_CASE("six media partitions reach the DIMM's read bandwidth on consecutive lines") {
+    const double gbps = six_partition_read_gbps(1);
+    CHECK(gbps > 6.5);
+    CHECK(gbps < 6.7);
+}
+
+TEST_CASE("six media partitions give reads that all land in one partition a sixth of the bandwidth") {
+    const double gbps = six_partition_read_gbps(6); // every sixth XPLine: all in partition 0
+    CHECK(gbps > 1.05);
+    CHECK(gbps < 1.15);
 }

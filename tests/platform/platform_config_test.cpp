@@ -35,3 +35,11 @@ TEST_CASE("validate rejects a zero quantum") {
     REQUIRE(err);
     CHECK(err->rfind("sim.quantum", 0) == 0);
 }
+
+TEST_CASE("validate rejects a DIMM without media partitions") {
+    PlatformConfig c;
+    c.dimm.media_partitions = 0;
+    const auto err = c.validate();
+    REQUIRE(err);
+    CHECK(*err == "dimm.media_partitions: 0 is not between 1 and 1024");
+}
