@@ -230,10 +230,22 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, s
         }
         return start - arrival;
     }
-    const sc_time per_line = occupancy / static_cast<double>(std::max<std::uint64_t>(lines, 1));
+    if (lines <= 1) { // the usual access, one XPLine: its partition for n times the line's share
+        sc_time& free_at = partition_free_at_[first_line % n];
+        const sc_time start = std::max(arrival, free_at);
+        free_at = start + occupancy * static_cast<double>(n);
+        if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
+            tracer_.level(track_ + ".media_busy", to_ns(start), +1);
+            tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
+        }
+        return start - arrival;
+    }
+    // A burst: line i would start i line-times after the first on an idle media; the burst waits as
+    // long as the most delayed of its lines needs beyond that.
+    const sc_time per_line = occupancy / static_cast<double>(lines);
     const sc_time held = per_line * static_cast<double>(n);
     sc_time wait = sc_core::SC_ZERO_TIME;
-    for (std::uint64_t i = 0; i < std::max<std::uint64_t>(lines, 1); ++i) {
+    for (std::uint64_t i = 0; i < lines; ++i) {
         sc_time& free_at = partition_free_at_[(first_line + i) % n];
         const sc_time start = std::max(arrival, free_at);
         free_at = start + held;
