@@ -3,8 +3,8 @@
 // one guest thread. Bandwidth rows run one guest thread per stream on its own core (Machine::run_parallel),
 // 17 for reads and 4 for writes, the thread counts at which Yang et al. saw six DIMMs saturate, under
 // timing=at: the threads contend for the same queues and media, so they must reach them in simulated-time
-// order (under lt a core that runs a quantum ahead reserves the media first: -3 to -6% on six DIMMs). Each thread
-// issues accesses of 64 B or 256 B over its own region, each access as 64 B independent loads
+// order (under lt a core that runs a quantum ahead reserves the media first: -3 to -6% on six DIMMs).
+// Each thread issues accesses of 64 B or 256 B over its own region, each access as 64 B independent loads
 // (load_nowait) or non-temporal stores issued back to back, and ends with mfence: sequential accesses
 // follow each other; random ones each go to their own random XPLine-aligned (256 B) or line-aligned
 // (64 B) address over 1 GiB. Bandwidth is all bytes moved over the time the last thread finished. What
