@@ -11,8 +11,8 @@ namespace daxsim::models {
 using sc_core::sc_time;
 
 CpuCore::CpuCore(sc_core::sc_module_name name, const CpuCoreParams& params, Tracer& tracer)
-    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()), waves_(tracer.waves()),
-      track_(fmt::format("cpu{}", params.index)) {
+    : sc_module(name), socket("socket"), params_(params), tracer_(tracer), tracing_(tracer.enabled()),
+      waves_(tracer.waves()), track_(fmt::format("cpu{}", params.index)) {
     qk_.reset();
 }
 
@@ -131,8 +131,8 @@ CpuCore::Result CpuCore::store(std::uint64_t spa, std::span<const std::byte> in)
 }
 
 CpuCore::Result CpuCore::nt_store(std::uint64_t spa, std::span<const std::byte> in) {
-    auto r =
-        access(tlm::TLM_WRITE_COMMAND, MemOp::nt_store, spa, const_cast<std::byte*>(in.data()), in.size(), true);
+    auto r = access(tlm::TLM_WRITE_COMMAND, MemOp::nt_store, spa, const_cast<std::byte*>(in.data()),
+                    in.size(), true);
     stats_.store_bytes += r.bytes_done;
     return r;
 }
@@ -175,7 +175,7 @@ CpuCore::Result CpuCore::mfence() {
 
 void CpuCore::work(const sc_time& t) {
     qk_.inc(t);
-    if (qk_.need_sync()) qk_.sync();
+    if (qk_.need_sync_at(sim_now())) qk_.sync();
 }
 
 void CpuCore::sync() {

@@ -32,8 +32,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "models/sim_time.h"
 #include "models/mca.h"
+#include "models/sim_time.h"
 #include "models/stats.h"
 #include "models/tlm_extensions.h"
 #include "models/tracer.h"
@@ -120,10 +120,23 @@ class CpuCore final : public sc_core::sc_module {
     // tlm_quantumkeeper with the quantum test against a SystemC time the caller already holds: SystemC
     // time cannot move between two of this thread's waits, and asking the kernel for it on every line
     // was a measurable part of each transaction. Final, so the keeper's virtual calls inline.
+    //
+    // A sync at a quantum boundary only lets other processes run up to this core's time. When nothing
+    // else has activity due by then (the usual case for one guest thread: no other process exists), the
+    // wait would return to the same state, so the keeper moves the boundary one quantum on instead and
+    // skips the context switch. Whatever else is pending still runs at the first boundary past it, as
+    // before: results do not change.
     class QuantumKeeper final : public tlm_utils::tlm_quantumkeeper {
       public:
-        [[nodiscard]] bool need_sync_at(const sc_core::sc_time& stamp) const {
-            return stamp + m_local_time >= m_next_sync_point;
+        [[nodiscard]] bool need_sync_at(const sc_core::sc_time& stamp) {
+            if (stamp + m_local_time < m_next_sync_point) return false;
+            const sc_core::sc_time& quantum = get_global_quantum();
+            // Zero when anything is runnable now; sc_max_time() - now when nothing is pending at all.
+            if (quantum == sc_core::SC_ZERO_TIME || sc_core::sc_time_to_pending_activity() <= m_local_time)
+                return true;
+            const sc_core::sc_time at = stamp + m_local_time;
+            m_next_sync_point = at + quantum - at % quantum; // the next boundary after `at`
+            return false;
         }
     };
     // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops.
@@ -132,9 +145,7 @@ class CpuCore final : public sc_core::sc_module {
     // Before a posted operation: retires completed ones and waits (local time) for a free fill buffer.
     void claim_fill_buffer(const sc_core::sc_time& stamp);
     // Absolute simulated time `local` of this core stands for, and back.
-    [[nodiscard]] sc_core::sc_time absolute(const sc_core::sc_time& local) const {
-        return sim_now() + local;
-    }
+    [[nodiscard]] sc_core::sc_time absolute(const sc_core::sc_time& local) const { return sim_now() + local; }
     void raise_machine_check(std::uint64_t line_addr);
 
     CpuCoreParams params_;
@@ -152,7 +163,7 @@ class CpuCore final : public sc_core::sc_module {
     // Waits (local time) until every posted operation that `which` selects has completed, then drops them.
     template <typename Which> void drain(Which which);
     std::vector<InFlight> in_flight_; // posted operations holding a fill buffer
-    ReusablePayload txn_;                      // reused for every line (models/tlm_extensions.h)
+    ReusablePayload txn_;             // reused for every line (models/tlm_extensions.h)
     CpuCoreStats stats_;
 };
 

@@ -44,6 +44,10 @@ struct Machine::Impl {
     // The guest runs in one SystemC thread and may use any CPU's port: before it switches CPU, the
     // previous core's local time is synchronised, so simulated time seen by the guest never goes back.
     models::CpuCore& activate(unsigned cpu);
+    // Backdoor paths into the timed models (a cache flush from the firmware, a power failure) issue
+    // their transactions at SystemC time, which lags the active core's local time: with one guest thread,
+    // sync that core first so they happen at the machine's time.
+    void catch_up();
     void scrub_elapsed(std::uint64_t bytes, unsigned ways);
 
     bool quiet = quiet_systemc();
@@ -106,7 +110,14 @@ class Machine::Impl::Port final : public MemoryPort {
         return convert(core, core.clflush(spa, len));
     }
     void cpu_work(std::uint64_t ns) override { m_.activate(cpu_).work(models::ns(ns)); }
-    [[nodiscard]] std::uint64_t now_ns() const override { return models::to_ns(m_.cores[cpu_]->now()); }
+    // With one guest thread (Machine::run) the machine's time is the active core's: another core's clock
+    // is SystemC time, which lags the active core's local time until the next sync, and catches up when
+    // the core is activated (activate() syncs the previous one first). Asking the time through an idle
+    // port (the scenario runner, after a task died) must not read the lagging clock.
+    [[nodiscard]] std::uint64_t now_ns() const override {
+        const models::CpuCore& core = (!m_.parallel && m_.active != nullptr) ? *m_.active : *m_.cores[cpu_];
+        return models::to_ns(core.now());
+    }
     [[nodiscard]] unsigned cpu() const override { return cpu_; }
 
   private:
@@ -191,6 +202,7 @@ class Machine::Impl::RasImpl final : public Ras {
     }
 
     PowerfailReport powerfail() override {
+        m_.catch_up(); // the caches write back at the machine's time, not SystemC's lagging one
         PowerfailReport r;
         r.domain = m_.config.persistence;
         // Writes the controller accepted are in its WPQ, inside the ADR domain: in this model they reached
@@ -270,7 +282,10 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     uncached = std::make_unique<Port>(*this, config.cpu.count);
 
     FirmwareHooks hooks;
-    hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) { cache->flush_range(spa, len); };
+    hooks.flush_caches = [this](std::uint64_t spa, std::uint64_t len) {
+        catch_up(); // the write-backs happen at the machine's time
+        cache->flush_range(spa, len);
+    };
     hooks.scrub_elapsed = [this](std::uint64_t bytes, unsigned ways) { scrub_elapsed(bytes, ways); };
     hooks.media_activity = [this](unsigned d) {
         return MediaActivity{dimms[d]->stats().media_read_bytes.value,
@@ -286,6 +301,10 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
     ras = std::make_unique<RasImpl>(*this);
     firmware = std::make_unique<NfitFirmware>(interleave_sets(config), std::move(media), std::move(hooks),
                                               dimm_health_params(config));
+}
+
+void Machine::Impl::catch_up() {
+    if (in_guest && !parallel && active != nullptr) active->sync();
 }
 
 models::CpuCore& Machine::Impl::activate(unsigned cpu) {

@@ -14,7 +14,8 @@ enum class Persistence { adr, eadr };
 // timing: how initiators share simulated time (models/cpu_core.h).
 //  - lt: loosely timed. Each core runs ahead of SystemC time by up to sim.quantum (temporal decoupling)
 //    and syncs at the quantum and at sfence: fast; requests from different cores reach the controller
-//    and the DIMMs in host order within a quantum.
+//    and the DIMMs in host order within a quantum. A quantum boundary with no other process due before
+//    the core's time (one guest thread: always) is passed without the wait, which would change nothing.
 //  - at: approximately timed in its ordering guarantee: every core synchronises with SystemC time before
 //    each transaction, so requests reach the shared cache, WPQs and media in simulated-time order and
 //    queues are served first come, first served. Slower (a context switch per access). Transactions stay

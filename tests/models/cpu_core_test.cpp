@@ -35,7 +35,8 @@ TEST_CASE("poisoned load logs MCi_STATUS with VAL UC EN MISCV ADDRV S AR and MCA
         CHECK(bank.addr == spa_base + 0x4100);
         CHECK(mca::mci_misc::lsb(bank.misc) == 6);
         CHECK(mca::mci_misc::mode(bank.misc) == mca::mci_misc::mode_physical);
-        CHECK(s.core->mca().mcg_status == (mca::mcg_status::ripv | mca::mcg_status::eipv | mca::mcg_status::mcip));
+        CHECK(s.core->mca().mcg_status ==
+              (mca::mcg_status::ripv | mca::mcg_status::eipv | mca::mcg_status::mcip));
         CHECK((s.core->mca().mcg_status & mca::mcg_status::ripv) != 0); // continuable SRAR
         CHECK(s.core->stats().machine_checks.value == 1);
     });
@@ -115,10 +116,18 @@ TEST_CASE("store clwb sfence on a cached line costs about 90 ns") {
     });
 }
 
-TEST_CASE("quantum keeper defers SystemC time until the quantum is exceeded") {
+TEST_CASE("quantum keeper defers SystemC time until the quantum is exceeded with another process due") {
     test::MemorySystem s;
     tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, sc_core::SC_US));
+    sc_time woke = sc_core::SC_ZERO_TIME;
     test::run_thread([&] {
+        // Another process with activity due at 1100 ns: the core must let it run when it passes it.
+        sc_core::sc_spawn(
+            [&] {
+                sc_core::wait(sc_time(1100, SC_NS));
+                woke = sc_core::sc_time_stamp();
+            },
+            "neighbour");
         std::vector<std::byte> r(64);
         REQUIRE(s.core->load(spa_base, r).ok()); // 305 ns, within the quantum
         CHECK(sc_core::sc_time_stamp() == sc_core::SC_ZERO_TIME);
@@ -133,6 +142,39 @@ TEST_CASE("quantum keeper defers SystemC time until the quantum is exceeded") {
         CHECK(s.core->now() == sc_time(1320, SC_NS));
         REQUIRE(s.core->sfence().ok()); // sfence synchronises
         CHECK(sc_core::sc_time_stamp() == sc_time(1320, SC_NS));
+    });
+    CHECK(woke == sc_time(1100, SC_NS));
+}
+
+TEST_CASE("a core skips quantum syncs that would let no other process run") {
+    test::MemorySystem s;
+    tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, sc_core::SC_US));
+    sc_time woke = sc_core::SC_ZERO_TIME;
+    test::run_thread([&] {
+        // A process due at 2500 ns, started (it runs once, up to its wait) before the core's accesses.
+        sc_core::sc_spawn(
+            [&] {
+                sc_core::wait(sc_time(2500, SC_NS));
+                woke = sc_core::sc_time_stamp();
+            },
+            "neighbour");
+        sc_core::wait(sc_core::SC_ZERO_TIME);
+        std::vector<std::byte> r(64);
+        // Idle random loads, 305 ns each. The 1 us boundary passes at 1220 ns and the 2 us one at
+        // 2135 ns with nothing due before the core's time: no wait, SystemC time stays at 0.
+        for (std::uint64_t i = 0; i < 7; ++i) {
+            REQUIRE(s.core->load(spa_base + i * 0x10000, r).ok());
+            CHECK(sc_core::sc_time_stamp() == sc_core::SC_ZERO_TIME);
+        }
+        CHECK(s.core->local_offset() == sc_time(2135, SC_NS));
+        CHECK(woke == sc_core::SC_ZERO_TIME);
+        // The 3 us boundary passes at 3050 ns, after the neighbour's 2500 ns: the core waits, and the
+        // neighbour runs at its own time first.
+        for (std::uint64_t i = 7; i < 10; ++i)
+            REQUIRE(s.core->load(spa_base + i * 0x10000, r).ok());
+        CHECK(sc_core::sc_time_stamp() == sc_time(3050, SC_NS));
+        CHECK(s.core->local_offset() == sc_core::SC_ZERO_TIME);
+        CHECK(woke == sc_time(2500, SC_NS));
     });
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "models/sim_time.h"
 #include "platform/functional_memory.h"
 
 using namespace daxsim;
@@ -420,4 +421,21 @@ TEST_CASE("four cores in parallel with independent loads and poison give what a 
     }
     CHECK(loads > 1500);
     CHECK(checks > 0); // the poison was met, and reported the same way
+}
+
+TEST_CASE("every port reads the machine's time while the active core runs ahead of SystemC") {
+    NullTracer tr;
+    Machine m(small_config(), tr);
+    std::uint64_t own = 0;
+    std::uint64_t other = 0;
+    std::uint64_t systemc = 1;
+    m.run([&] {
+        m.port(1).cpu_work(300); // within the quantum: local time, SystemC time stays at 0
+        systemc = m.now_ns() == 300 ? models::to_ns(sc_core::sc_time_stamp()) : 1;
+        own = m.port(1).now_ns();
+        other = m.port(0).now_ns(); // not activated: asks without running on cpu 0
+    });
+    CHECK(systemc == 0);
+    CHECK(own == 300);
+    CHECK(other == 300);
 }

@@ -2,6 +2,7 @@
 // the contract of DESIGN.md "The daxsim command": exit status 2 and `FILE:LINE:COL: error:` for invalid
 // input, printed before anything runs.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 
@@ -202,7 +203,8 @@ TEST_CASE("one guest thread gives the same results under at timing as under lt")
     const auto at = out_dir("timing-at");
     const std::string quickstart = DAXSIM_SOURCE_DIR "/scenarios/quickstart.yaml";
     REQUIRE(daxsim("run '" + quickstart + "' --quiet --out '" + lt.string() + "'").status == 0);
-    REQUIRE(daxsim("run '" + quickstart + "' --quiet --set timing=at --out '" + at.string() + "'").status == 0);
+    REQUIRE(daxsim("run '" + quickstart + "' --quiet --set timing=at --out '" + at.string() + "'").status ==
+            0);
     std::string a = slurp(lt / "results.json");
     std::string b = slurp(at / "results.json");
     const auto lt_param = a.find("\"timing\": \"lt\"");
@@ -238,8 +240,9 @@ TEST_CASE("cli failed expectation exits 1 and names file and line") {
 TEST_CASE("cli failing step without an expectation fails the run with file and line") {
     const Run r = daxsim("run '" + failing("step-fails.yaml") + "' --quiet");
     CHECK(r.status == 1);
-    CHECK(r.output.find("step-fails.yaml:4: step failed: mkfs.xfs -f /dev/pmem7: mkfs.xfs: /dev/pmem7: No such "
-                        "file or directory") != std::string::npos);
+    CHECK(
+        r.output.find("step-fails.yaml:4: step failed: mkfs.xfs -f /dev/pmem7: mkfs.xfs: /dev/pmem7: No such "
+                      "file or directory") != std::string::npos);
 }
 
 TEST_CASE("cli step failure followed by an expectation about it passes") {
@@ -253,4 +256,30 @@ TEST_CASE("cli echoes steps and expectation results unless quiet") {
     CHECK(r.status == 0);
     CHECK(r.output.find("$ mkfs.xfs -f /dev/pmem7") != std::string::npos);
     CHECK(r.output.find("pass: expect errno ENOENT") != std::string::npos);
+}
+
+TEST_CASE("cli steps never end before they start nor start before the previous step ended") {
+    // A task's stores leave its core's clock ahead of SystemC time; the step ends after the task exits,
+    // and the power failure's cache write-backs happen then. Both used to read the lagging clock: the
+    // powerfail step ended before it began (a duration of 2^64 ns in trace.json) and the next step began
+    // 248 ns before it.
+    const auto dir = out_dir("step-times");
+    const Run r = daxsim("run '" DAXSIM_SOURCE_DIR "/scenarios/library/persistence/eadr-mwrite-kept.yaml' "
+                         "--quiet --out '" +
+                         dir.string() + "'");
+    REQUIRE(r.status == 0);
+    const auto results = nlohmann::json::parse(slurp(dir / "results.json"));
+    std::uint64_t previous_end = 0;
+    for (const auto& step : results.at("steps")) {
+        INFO(step.at("text").get<std::string>());
+        const auto start = step.at("sim_start_ns").get<std::uint64_t>();
+        const auto end = step.at("sim_end_ns").get<std::uint64_t>();
+        CHECK(start <= end);
+        CHECK(start >= previous_end);
+        previous_end = end;
+    }
+    const auto trace = nlohmann::json::parse(slurp(dir / "trace.json"));
+    for (const auto& e : trace.at("traceEvents"))
+        if (e.value("ph", "") == "X") CHECK(e.at("dur").get<double>() < 1e12);
+    std::filesystem::remove_all(dir);
 }
