@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <new>
 #include <stdexcept>
-
-#include <sys/mman.h>
 
 namespace daxsim::models {
 
@@ -73,20 +70,11 @@ std::byte* PmemMedia::line_for_write(std::uint64_t line) {
     return data;
 }
 
-void PmemMedia::SlabUnmap::operator()(std::byte* p) const {
-    ::munmap(p, bytes);
-}
-
-PmemMedia::Slab PmemMedia::new_slab() const {
-    // Straight from the host kernel, zeroed and populated in one call: a stream of new lines no longer
-    // takes a page fault every 4 KiB (a quarter of `daxsim bench speed`'s platform time went to faults
-    // and first touches), and its lines need no clearing. Populating a whole slab costs at most one
-    // partly used slab (256 KiB for 256 B lines) of resident memory per DIMM.
-    const std::size_t bytes = kSlabLines * line_bytes_;
-    void* p =
-        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    return Slab(static_cast<std::byte*>(p), SlabUnmap{bytes});
+Slab PmemMedia::new_slab() {
+    // Populating a whole slab costs at most one partly used slab (256 KiB for 256 B lines) of resident
+    // memory per DIMM, plus the source's slabs made ahead.
+    if (!slab_source_) slab_source_ = std::make_unique<SlabSource>(kSlabLines * line_bytes_);
+    return slab_source_->take();
 }
 
 PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::byte> in) {

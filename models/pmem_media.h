@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/line_index.h"
+#include "models/slab_source.h"
 
 namespace daxsim::models {
 
@@ -85,14 +86,10 @@ class PmemMedia {
     }
 
     // Host memory comes in slabs of this many lines, handed out one line at a time: one allocation per
-    // 1024 touched lines instead of one per line (fewer mallocs, no per-line allocator overhead).
+    // 1024 touched lines instead of one per line (fewer mallocs, no per-line allocator overhead). The
+    // slabs come from a SlabSource (models/slab_source.h), made on the first write.
     static constexpr std::uint64_t kSlabLines = 1024;
-    struct SlabUnmap {
-        std::size_t bytes = 0;
-        void operator()(std::byte* p) const;
-    };
-    using Slab = std::unique_ptr<std::byte[], SlabUnmap>;
-    [[nodiscard]] Slab new_slab() const;
+    [[nodiscard]] Slab new_slab();
 
     std::uint64_t capacity_;
     std::uint64_t line_bytes_;
@@ -101,6 +98,7 @@ class PmemMedia {
     // output.
     GroupedLineIndex lines_;
     std::vector<Slab> slabs_;
+    std::unique_ptr<SlabSource> slab_source_; // null until the first slab
     // One bit per 64 KiB region of the media: set once a line in it has been written (and never cleared).
     // A read in a region never written is zeros without a look at the line index: streams through fresh
     // media (a mkfs'd device, a bandwidth run) missed the host caches on the index for every line group.
