@@ -1,6 +1,7 @@
 #include "models/slab_source.h"
 
 #include <new>
+#include <system_error>
 
 #include <sys/mman.h>
 
@@ -31,7 +32,13 @@ SlabSource::~SlabSource() {
 Slab SlabSource::take() {
     {
         std::unique_lock lock(mutex_);
-        if (!helper_.joinable() && ahead_ > 0) helper_ = std::thread([this] { run(); });
+        if (!helper_.joinable() && ahead_ > 0 && !failed_) {
+            try {
+                helper_ = std::thread([this] { run(); });
+            } catch (const std::system_error&) {
+                failed_ = true; // no thread to be had: every slab is made on demand, as without a helper
+            }
+        }
         if (!ready_.empty()) {
             Slab s = std::move(ready_.front());
             ready_.pop_front();

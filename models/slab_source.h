@@ -51,8 +51,8 @@ class SlabSource {
     std::condition_variable wake_; // the helper waits on it for a slab taken or for the stop
     std::deque<Slab> ready_;       // guarded by mutex_
     bool stop_ = false;            // guarded by mutex_
-    bool failed_ = false;          // guarded by mutex_: the host refused a slab; make them on demand only
-    std::thread helper_;           // started by the first take()
+    bool failed_ = false; // guarded by mutex_: the host refused a slab or the thread; make them on demand
+    std::thread helper_;  // started by the first take()
 };
 
 } // namespace daxsim::models
