@@ -116,18 +116,27 @@ TEST_CASE("store clwb sfence on a cached line costs about 90 ns") {
     });
 }
 
+namespace {
+
+// Another SystemC process, due at `at`: it records the SystemC time it woke at in `woke`.
+void spawn_neighbour(const sc_time& at, sc_time& woke) {
+    sc_core::sc_spawn(
+        [at, &woke] {
+            sc_core::wait(at);
+            woke = sc_core::sc_time_stamp();
+        },
+        "neighbour");
+}
+
+} // namespace
+
 TEST_CASE("quantum keeper defers SystemC time until the quantum is exceeded with another process due") {
     test::MemorySystem s;
     tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_time(1, sc_core::SC_US));
     sc_time woke = sc_core::SC_ZERO_TIME;
     test::run_thread([&] {
         // Another process with activity due at 1100 ns: the core must let it run when it passes it.
-        sc_core::sc_spawn(
-            [&] {
-                sc_core::wait(sc_time(1100, SC_NS));
-                woke = sc_core::sc_time_stamp();
-            },
-            "neighbour");
+        spawn_neighbour(sc_time(1100, SC_NS), woke);
         std::vector<std::byte> r(64);
         REQUIRE(s.core->load(spa_base, r).ok()); // 305 ns, within the quantum
         CHECK(sc_core::sc_time_stamp() == sc_core::SC_ZERO_TIME);
@@ -152,12 +161,7 @@ TEST_CASE("a core skips quantum syncs that would let no other process run") {
     sc_time woke = sc_core::SC_ZERO_TIME;
     test::run_thread([&] {
         // A process due at 2500 ns, started (it runs once, up to its wait) before the core's accesses.
-        sc_core::sc_spawn(
-            [&] {
-                sc_core::wait(sc_time(2500, SC_NS));
-                woke = sc_core::sc_time_stamp();
-            },
-            "neighbour");
+        spawn_neighbour(sc_time(2500, SC_NS), woke);
         sc_core::wait(sc_core::SC_ZERO_TIME);
         std::vector<std::byte> r(64);
         // Idle random loads, 305 ns each. The 1 us boundary passes at 1220 ns and the 2 us one at
