@@ -49,7 +49,10 @@ CpuCore::Result CpuCore::access(tlm::tlm_command cmd, MemOp op, std::uint64_t sp
         t.set_streaming_width(maintenance ? 0 : static_cast<unsigned int>(n));
         t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         if (posted) claim_fill_buffer(stamp);
-        if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME) {
+        // timing=at: requests must reach the shared queues in simulated-time order, so the core waits
+        // until SystemC time has caught up, unless no other process is due by its time (then it is the
+        // earliest, and the wait would change nothing).
+        if (params_.sync_each_access && qk_.get_local_time() != sc_core::SC_ZERO_TIME && qk_.others_due()) {
             qk_.sync();
             stamp = sim_now();
         }

@@ -131,12 +131,16 @@ class CpuCore final : public sc_core::sc_module {
         [[nodiscard]] bool need_sync_at(const sc_core::sc_time& stamp) {
             if (stamp + m_local_time < m_next_sync_point) return false;
             const sc_core::sc_time& quantum = get_global_quantum();
-            // Zero when anything is runnable now; sc_max_time() - now when nothing is pending at all.
-            if (quantum == sc_core::SC_ZERO_TIME || sc_core::sc_time_to_pending_activity() <= m_local_time)
-                return true;
+            if (quantum == sc_core::SC_ZERO_TIME || others_due()) return true;
             const sc_core::sc_time at = stamp + m_local_time;
             m_next_sync_point = at + quantum - at % quantum; // the next boundary after `at`
             return false;
+        }
+        // Whether another process has activity due no later than this core's time: only then can a wait
+        // change what happens next. sc_time_to_pending_activity() is zero when anything is runnable now,
+        // and sc_max_time() - now when nothing is pending at all.
+        [[nodiscard]] bool others_due() const {
+            return sc_core::sc_time_to_pending_activity() <= m_local_time;
         }
     };
     // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops.

@@ -16,11 +16,12 @@ enum class Persistence { adr, eadr };
 //    and syncs at the quantum and at sfence: fast; requests from different cores reach the controller
 //    and the DIMMs in host order within a quantum. A quantum boundary with no other process due before
 //    the core's time (one guest thread: always) is passed without the wait, which would change nothing.
-//  - at: approximately timed in its ordering guarantee: every core synchronises with SystemC time before
-//    each transaction, so requests reach the shared cache, WPQs and media in simulated-time order and
-//    queues are served first come, first served. Slower (a context switch per access). Transactions stay
-//    blocking (b_transport with annotated delays): the TLM-2.0 four-phase nb_transport protocol is not
-//    modelled.
+//  - at: approximately timed in its ordering guarantee: before each transaction a core synchronises with
+//    SystemC time whenever another process is due by its time, so requests reach the shared cache, WPQs
+//    and media in simulated-time order and queues are served first come, first served (a core that is
+//    the earliest goes on without the wait; simultaneous requests are served in the kernel's order).
+//    Slower with several busy cores (a context switch per access). Transactions stay blocking
+//    (b_transport with annotated delays): the TLM-2.0 four-phase nb_transport protocol is not modelled.
 enum class Timing { lt, at };
 
 // Default timing, chosen so the idle figures of DESIGN.md come out (calibration proper is a later issue):
@@ -121,8 +122,8 @@ struct ControllerConfig {
     // taken its write (into the XPBuffer, which may first have to write a line back to the media); a
     // write finding it full waits (0: unbounded). Intel does not publish the iMC's WPQ size: 32 is
     // calibrated, the one unpublished figure `daxsim calibrate` sets. With six media partitions per DIMM
-    // the random 256 B write rows on six interleaved DIMMs come out +10.7% (64 entries), +8.4% (48),
-    // +6.6% (40), +3.4% (32), +0.2% (24), -6.2% (16), while the one-DIMM random 64 B write row goes
+    // the random 256 B write rows on six interleaved DIMMs come out +10.7% (64 entries), +7.7% (48),
+    // +6.2% (40), +3.4% (32), +0.2% (24), -5.7% (16), while the one-DIMM random 64 B write row goes
     // -0.9, -0.9, -2.7, -2.7, -6.3, -9.9%: 32 keeps every write row within 4%. Fewer entries make writers
     // wait on one full DIMM while others drain (head-of-line blocking), the loss random placement shows.
     unsigned wpq_depth = 32;

@@ -138,8 +138,8 @@ struct Stream {
 // 96 KiB over six) is ~2% of the bytes four writers move.
 constexpr u64 kLongRun = 1ull << 20;
 // 256 KiB per thread, for random reads: a read leaves nothing behind in a queue or buffer, and 17 threads
-// still move 4.25 MiB; the random read rows come within 1% of their 1 MiB-per-thread values (1.57 / 8.93
-// / 6.30 / 34.11 GB/s against 1.58 / 9.01 / 6.35 / 34.45) in a quarter of the time.
+// still move 4.25 MiB; the random read rows come within 1.5% of their 1 MiB-per-thread values (1.57 /
+// 8.94 / 6.28 / 34.07 GB/s against 1.58 / 9.00 / 6.35 / 34.55) in a quarter of the time.
 constexpr u64 kShortRun = 1ull << 18;
 
 // GB/s (bytes per ns) of a Stream.

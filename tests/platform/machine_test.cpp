@@ -439,3 +439,23 @@ TEST_CASE("every port reads the machine's time while the active core runs ahead 
     CHECK(own == 300);
     CHECK(other == 300);
 }
+
+TEST_CASE("at timing lets the one busy core issue without waiting when no other core is due") {
+    // Three idle random loads of 305 ns: nothing else in the simulation, so the core is always the earliest
+    // and never needs SystemC time to catch up before an access.
+    PlatformConfig c = small_config();
+    c.timing = Timing::at;
+    NullTracer tr;
+    Machine m(c, tr);
+    std::uint64_t systemc = 1;
+    std::uint64_t now = 0;
+    m.run([&] {
+        std::array<std::byte, 64> buf{};
+        for (std::uint64_t i = 0; i < 3; ++i)
+            REQUIRE(m.port(0).load(base + i * 0x10000, buf).ok());
+        systemc = models::to_ns(sc_core::sc_time_stamp());
+        now = m.port(0).now_ns();
+    });
+    CHECK(systemc == 0);
+    CHECK(now == 3 * 305);
+}

@@ -62,8 +62,8 @@ TEST_CASE("calibrate json has sixteen rows with every key and the latencies with
 TEST_CASE("calibrate bandwidth rows are all within ten percent of the papers") {
     // Under timing=at. Sequential 64 B rows (Izraelevitz et al.): fill buffers, RPQ/WPQ, XPBuffer and media
     // partitions bound them (measured 6.60, 2.31, 39.40 and 14.12 GB/s against 6.6, 2.3, 39.4 and 13.9).
-    // Random rows (Yang et al. Fig. 5): one DIMM 1.57, 0.54, 6.30, 2.15 against 1.68, 0.555, 6.50, 2.21;
-    // six DIMMs 8.93, 3.12, 34.11, 12.61 against 9.67, 3.17, 33.7, 12.2. With a single media per DIMM the
+    // Random rows (Yang et al. Fig. 5): one DIMM 1.57, 0.54, 6.28, 2.16 against 1.68, 0.555, 6.50, 2.21;
+    // six DIMMs 8.94, 3.12, 34.07, 12.61 against 9.67, 3.17, 33.7, 12.2. With a single media per DIMM the
     // six-DIMM random 256 B rows came out +13.3% and +14.6% (docs/user-guide.md).
     const auto r = run_daxsim("calibrate --json");
     REQUIRE(r.status == 0);
@@ -114,7 +114,7 @@ TEST_CASE("calibrate random 256 B writes on one DIMM match sequential writes as 
 
 TEST_CASE("calibrate random 64 B writes on one DIMM get at most a quarter of random 256 B write bandwidth") {
     // A partial XPLine is written whole when evicted (Yang et al. Fig. 5: 0.555 against 2.21 GB/s; measured
-    // 0.54 against 2.15).
+    // 0.54 against 2.16).
     const double random64 = row_value("random64_write_bw_1");
     const double random256 = row_value("random256_write_bw_1");
     CHECK(random64 / random256 <= 0.25 * 1.05);
