@@ -20,16 +20,17 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     keys_.assign(sets_ * params_.ways, 0);
     fp_words_ = (params_.ways + 7) / 8;
     fps_.assign(sets_ * fp_words_, 0);
-    prev_.resize(keys_.size());
-    next_.resize(keys_.size());
+    if (params_.ways > 65536) throw std::invalid_argument("Cache: more than 65536 ways");
+    links_.resize(keys_.size());
     lru_head_.resize(sets_);
     lru_tail_.resize(sets_);
     for (std::size_t set = 0; set < sets_; ++set) { // ways in index order; all invalid at first
         const std::size_t first = set * params_.ways;
         const std::size_t last = first + params_.ways - 1;
         for (std::size_t w = first; w <= last; ++w) {
-            prev_[w] = static_cast<std::uint32_t>(w == first ? w : w - 1);
-            next_[w] = static_cast<std::uint32_t>(w == last ? w : w + 1);
+            const std::size_t i = w - first;
+            links_[w].prev = static_cast<std::uint16_t>(w == first ? i : i - 1);
+            links_[w].next = static_cast<std::uint16_t>(w == last ? i : i + 1);
         }
         lru_head_[set] = static_cast<std::uint32_t>(first);
         lru_tail_[set] = static_cast<std::uint32_t>(last);

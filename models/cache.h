@@ -55,7 +55,7 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
 
     // From the cores: any number of them bind to it (the cache does not need to know which one asks).
     tlm::tlm_target_socket<32, tlm::tlm_base_protocol_types, 0, sc_core::SC_ZERO_OR_MORE_BOUND> socket;
-    tlm_utils::simple_initiator_socket<Cache> mem;            // to the memory controller
+    tlm_utils::simple_initiator_socket<Cache> mem; // to the memory controller
 
     Cache(sc_core::sc_module_name name, const CacheParams& params);
 
@@ -95,16 +95,19 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     void touch(std::size_t way) {
         const std::size_t set = way / params_.ways;
         if (lru_head_[set] == way) return;
-        const std::uint32_t w = static_cast<std::uint32_t>(way);
+        const std::size_t first = set * params_.ways;
+        Link* links = links_.data() + first;
+        const auto w = static_cast<std::uint16_t>(way - first);
+        const auto head = static_cast<std::uint16_t>(lru_head_[set] - first);
         // Unlink (w is not the head, so it has a more recent neighbour).
-        next_[prev_[w]] = next_[w];
-        if (lru_tail_[set] == w)
-            lru_tail_[set] = prev_[w];
+        links[links[w].prev].next = links[w].next;
+        if (lru_tail_[set] == way)
+            lru_tail_[set] = static_cast<std::uint32_t>(first + links[w].prev);
         else
-            prev_[next_[w]] = prev_[w];
-        next_[w] = lru_head_[set];
-        prev_[lru_head_[set]] = w;
-        lru_head_[set] = w;
+            links[links[w].next].prev = links[w].prev;
+        links[w].next = head;
+        links[head].prev = w;
+        lru_head_[set] = static_cast<std::uint32_t>(way);
     }
     // One byte per way that is part of its line address: a lookup compares 8 of them at once and checks
     // the full key only where one matches (the key of an invalid way never matches).
@@ -134,18 +137,23 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     std::size_t sets_mask_ = 0; // sets_ - 1 when sets_ is a power of two
     // Per way, sets_ * ways of them, set-major. Kept as separate arrays so that a lookup reads only the
     // fingerprints of one set (16 bytes for 16 ways) and the keys they point at, not whole line records.
-    std::vector<std::uint64_t> keys_;     // line address | 1 when valid (lines are 64 B aligned), 0 when not
-    std::vector<std::uint64_t> fps_;      // fingerprints, fp_words_ words of 8 per set
+    std::vector<std::uint64_t> keys_; // line address | 1 when valid (lines are 64 B aligned), 0 when not
+    std::vector<std::uint64_t> fps_;  // fingerprints, fp_words_ words of 8 per set
     std::size_t fp_words_;
     // LRU order per set: a doubly linked list over the set's ways, most recent at the head. Every way is
     // on its set's list (an invalid way too: victims are chosen among invalid ways first).
-    std::vector<std::uint32_t> prev_; // towards the head (more recent)
-    std::vector<std::uint32_t> next_; // towards the tail (less recent)
-    std::vector<std::uint32_t> lru_head_;
+    // The links are ways within the set, side by side: one host cache line holds a 16-way set's list
+    // (two separate arrays of global indices took four times the room and two lines).
+    struct Link {
+        std::uint16_t prev; // towards the head (more recent)
+        std::uint16_t next; // towards the tail (less recent)
+    };
+    std::vector<Link> links_;
+    std::vector<std::uint32_t> lru_head_; // ways (global indices)
     std::vector<std::uint32_t> lru_tail_;
-    std::vector<std::uint8_t> dirty_;     // 1: modified since filled or written back
+    std::vector<std::uint8_t> dirty_;         // 1: modified since filled or written back
     std::vector<std::uint32_t> invalid_ways_; // per set: how many of its ways are invalid (victim search)
-    std::vector<std::byte> data_; // line data, same order
+    std::vector<std::byte> data_;             // line data, same order
     CacheStats stats_;
 };
 

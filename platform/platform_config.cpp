@@ -44,6 +44,8 @@ std::optional<std::string> PlatformConfig::validate() const {
         return fmt::format("cpu.count: {} is not between 1 and 64", cpu.count);
     if (cpu.cache_bytes < 4096 || !is_pow2(cpu.cache_bytes))
         return fmt::format("cpu.cache_size: {} is not a power of two >= 4 KiB", cpu.cache_bytes);
+    if (cpu.cache_ways > 65536) // the cache keeps its LRU lists as 16-bit way numbers
+        return fmt::format("cpu.cache_ways: {} is more than 65536", cpu.cache_ways);
     if (cpu.cache_ways == 0 || cpu.cache_bytes / 64 < cpu.cache_ways)
         return fmt::format("cpu.cache_ways: {} does not fit cpu.cache_size {}", cpu.cache_ways,
                            cpu.cache_bytes);

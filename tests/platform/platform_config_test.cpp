@@ -43,3 +43,14 @@ TEST_CASE("validate rejects a DIMM without media partitions") {
     REQUIRE(err);
     CHECK(*err == "dimm.media_partitions: 0 is not between 1 and 1024");
 }
+
+TEST_CASE("validate rejects a cache with more ways than its LRU lists can number") {
+    PlatformConfig c;
+    c.cpu.cache_bytes = 8ull << 20; // 131072 lines
+    c.cpu.cache_ways = 131072;      // fully associative: would fit, but not in 16-bit way numbers
+    const auto err = c.validate();
+    REQUIRE(err);
+    CHECK(*err == "cpu.cache_ways: 131072 is more than 65536");
+    c.cpu.cache_ways = 65536;
+    CHECK_FALSE(c.validate());
+}
