@@ -35,7 +35,6 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
         lru_head_[set] = static_cast<std::uint32_t>(first);
         lru_tail_[set] = static_cast<std::uint32_t>(last);
     }
-    dirty_.assign(keys_.size(), 0);
     invalid_ways_.assign(sets_, params_.ways);
     data_.resize(keys_.size() * line_bytes);
     socket.bind(*this);
@@ -44,7 +43,7 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
 std::size_t Cache::find(std::uint64_t line_addr) const {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
-    const std::uint64_t key = line_addr | 1;
+    const std::uint64_t key = line_addr | kValid;
     const std::size_t set = set_of(line_addr);
     const std::size_t first = set * params_.ways;
     const std::uint64_t* fps = fps_.data() + set * fp_words_;
@@ -55,7 +54,7 @@ std::size_t Cache::find(std::uint64_t line_addr) const {
         const std::uint64_t x = fps[j] ^ pattern;
         for (std::uint64_t m = (x - ones) & ~x & highs; m != 0; m &= m - 1) {
             const std::size_t i = j * 8 + static_cast<std::size_t>(std::countr_zero(m)) / 8;
-            if (i < params_.ways && keys_[first + i] == key) return first + i;
+            if (i < params_.ways && (keys_[first + i] & ~kDirty) == key) return first + i;
         }
     }
     return npos;
@@ -63,7 +62,7 @@ std::size_t Cache::find(std::uint64_t line_addr) const {
 
 bool Cache::is_dirty(std::uint64_t spa) const {
     const std::size_t w = find(spa / line_bytes * line_bytes);
-    return w != npos && dirty_[w] != 0;
+    return w != npos && dirty(w);
 }
 
 void Cache::write_back(std::size_t way, sc_time& delay) {
@@ -75,7 +74,7 @@ void Cache::write_back(std::size_t way, sc_time& delay) {
     wb.set_streaming_width(line_bytes);
     wb.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     mem->b_transport(wb, delay);
-    dirty_[way] = 0;
+    keys_[way] &= ~kDirty;
     stats_.writebacks += 1;
 }
 
@@ -109,13 +108,12 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
     } else {
         victim = lru_tail_[set];
     }
-    if (valid(victim) && dirty_[victim] != 0) {
+    if (dirty(victim)) {
         sc_time posted = delay; // the write-back buffer takes it; the fill does not wait
         write_back(victim, posted);
     }
-    keys_[victim] = line_addr | 1;
+    keys_[victim] = line_addr | kValid; // clean
     set_fingerprint(victim, line_addr);
-    dirty_[victim] = 0;
     std::memcpy(data_of(victim), buf.data(), line_bytes);
     return victim;
 }
@@ -140,7 +138,7 @@ void Cache::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 
     if (trans.is_write() && op == MemOp::nt_store) {
         if (line != npos) {
-            if (dirty_[line] != 0) write_back(line, delay);
+            if (dirty(line)) write_back(line, delay);
             invalidate(line);
         }
         mem->b_transport(trans, delay); // write-combining buffer -> controller
@@ -160,13 +158,13 @@ void Cache::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
             std::memcpy(data, data_of(line) + within, len);
         } else {
             std::memcpy(data_of(line) + within, data, len);
-            dirty_[line] = 1;
+            keys_[line] |= kDirty;
         }
         return;
     }
     // Ignore command: cache maintenance on the line.
     if (line == npos) return;
-    if (dirty_[line] != 0) write_back(line, delay);
+    if (dirty(line)) write_back(line, delay);
     if (op == MemOp::flush) invalidate(line);
 }
 
@@ -194,7 +192,7 @@ unsigned int Cache::transport_dbg(tlm::tlm_generic_payload& trans) {
 std::uint64_t Cache::drop_dirty() {
     std::uint64_t lost = 0;
     for (std::size_t w = 0; w < keys_.size(); ++w) {
-        if (valid(w) && dirty_[w] != 0) ++lost;
+        if (dirty(w)) ++lost;
         invalidate(w);
     }
     return lost;
@@ -203,7 +201,7 @@ std::uint64_t Cache::drop_dirty() {
 std::uint64_t Cache::writeback_all() {
     std::uint64_t written = 0;
     for (std::size_t w = 0; w < keys_.size(); ++w) { // set-major order: deterministic
-        if (valid(w) && dirty_[w] != 0) {
+        if (dirty(w)) {
             sc_time untimed = sc_core::SC_ZERO_TIME;
             write_back(w, untimed);
             ++written;
@@ -216,7 +214,7 @@ void Cache::flush_range(std::uint64_t spa, std::uint64_t len) {
     if (len == 0) return;
     auto flush = [this](std::size_t w) {
         sc_time untimed = sc_core::SC_ZERO_TIME;
-        if (dirty_[w] != 0) write_back(w, untimed);
+        if (dirty(w)) write_back(w, untimed);
         invalidate(w);
     };
     if (len / line_bytes > keys_.size()) { // a huge range: walk the cache rather than the range

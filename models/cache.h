@@ -124,10 +124,10 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     void invalidate(std::size_t way) {
         if (keys_[way] != 0) ++invalid_ways_[way / params_.ways];
         keys_[way] = 0;
-        dirty_[way] = 0;
     }
-    [[nodiscard]] std::uint64_t tag_of(std::size_t way) const { return keys_[way] & ~std::uint64_t{1}; }
+    [[nodiscard]] std::uint64_t tag_of(std::size_t way) const { return keys_[way] & ~(kValid | kDirty); }
     [[nodiscard]] bool valid(std::size_t way) const { return keys_[way] != 0; }
+    [[nodiscard]] bool dirty(std::size_t way) const { return (keys_[way] & kDirty) != 0; }
 
     CacheParams params_;
     // Reused for every fill and write-back (models/tlm_extensions.h).
@@ -137,8 +137,13 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     std::size_t sets_mask_ = 0; // sets_ - 1 when sets_ is a power of two
     // Per way, sets_ * ways of them, set-major. Kept as separate arrays so that a lookup reads only the
     // fingerprints of one set (16 bytes for 16 ways) and the keys they point at, not whole line records.
-    std::vector<std::uint64_t> keys_; // line address | 1 when valid (lines are 64 B aligned), 0 when not
-    std::vector<std::uint64_t> fps_;  // fingerprints, fp_words_ words of 8 per set
+    // Line address | kValid, | kDirty once modified since filled or written back (lines are 64 B aligned,
+    // so the low bits are free); 0 when invalid. The dirty bit lives in the key because a fill reads the
+    // victim's key anyway: a separate array cost a host cache miss of its own.
+    static constexpr std::uint64_t kValid = 1;
+    static constexpr std::uint64_t kDirty = 2;
+    std::vector<std::uint64_t> keys_;
+    std::vector<std::uint64_t> fps_; // fingerprints, fp_words_ words of 8 per set
     std::size_t fp_words_;
     // LRU order per set: a doubly linked list over the set's ways, most recent at the head. Every way is
     // on its set's list (an invalid way too: victims are chosen among invalid ways first).
@@ -151,7 +156,6 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     std::vector<Link> links_;
     std::vector<std::uint32_t> lru_head_; // ways (global indices)
     std::vector<std::uint32_t> lru_tail_;
-    std::vector<std::uint8_t> dirty_;         // 1: modified since filled or written back
     std::vector<std::uint32_t> invalid_ways_; // per set: how many of its ways are invalid (victim search)
     std::vector<std::byte> data_;             // line data, same order
     CacheStats stats_;
