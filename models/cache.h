@@ -148,7 +148,7 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     // LRU order per set: a doubly linked list over the set's ways, most recent at the head. Every way is
     // on its set's list (an invalid way too: victims are chosen among invalid ways first).
     // The links are ways within the set, side by side: one host cache line holds a 16-way set's list
-    // (two separate arrays of global indices took four times the room and two lines).
+    // (two separate arrays of 32-bit global indices took twice the room, in two host lines).
     struct Link {
         std::uint16_t prev; // towards the head (more recent)
         std::uint16_t next; // towards the tail (less recent)
