@@ -16,11 +16,11 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     : sc_module(name), socket("socket"), mem("mem"), params_(params),
       sets_(params.ways == 0 ? 0 : params.capacity_bytes / line_bytes / params.ways) {
     if (sets_ == 0) throw std::invalid_argument("Cache: capacity must hold at least one line per way");
+    if (params_.ways > 65536) throw std::invalid_argument("Cache: more than 65536 ways"); // 16-bit links
     if ((sets_ & (sets_ - 1)) == 0) sets_mask_ = sets_ - 1;
     keys_.assign(sets_ * params_.ways, 0);
     fp_words_ = (params_.ways + 7) / 8;
     fps_.assign(sets_ * fp_words_, 0);
-    if (params_.ways > 65536) throw std::invalid_argument("Cache: more than 65536 ways");
     links_.resize(keys_.size());
     lru_head_.resize(sets_);
     lru_tail_.resize(sets_);

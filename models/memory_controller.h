@@ -109,7 +109,7 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
     const bool waves_;
     ReusablePayload down_; // reused for every DIMM request (models/tlm_extensions.h)
     // A pending queue of `depth` entries (0: unbounded) holding requests until their completion times
-    // (a min-heap in `queue`): returns how long a request arriving at `now` waits for an entry, counting
+    // (models/completion_queue.h): returns how long a request arriving at `now` waits for an entry, counting
     // the wait in `full`.
     static sc_core::sc_time claim_entry(CompletionQueue& queue, unsigned depth, const sc_core::sc_time& now,
                                         Counter& full);

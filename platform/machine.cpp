@@ -48,6 +48,11 @@ struct Machine::Impl {
     // their transactions at SystemC time, which lags the active core's local time: with one guest thread,
     // sync that core first so they happen at the machine's time.
     void catch_up();
+    // The machine's time: the active core's (SystemC time plus its local offset), SystemC time before any
+    // core ran.
+    [[nodiscard]] std::uint64_t now_ns() const {
+        return models::to_ns(active != nullptr ? active->now() : sc_core::sc_time_stamp());
+    }
     void scrub_elapsed(std::uint64_t bytes, unsigned ways);
 
     bool quiet = quiet_systemc();
@@ -115,8 +120,7 @@ class Machine::Impl::Port final : public MemoryPort {
     // the core is activated (activate() syncs the previous one first). Asking the time through an idle
     // port (the scenario runner, after a task died) must not read the lagging clock.
     [[nodiscard]] std::uint64_t now_ns() const override {
-        const models::CpuCore& core = (!m_.parallel && m_.active != nullptr) ? *m_.active : *m_.cores[cpu_];
-        return models::to_ns(core.now());
+        return !m_.parallel && m_.active != nullptr ? m_.now_ns() : models::to_ns(m_.cores[cpu_]->now());
     }
     [[nodiscard]] unsigned cpu() const override { return cpu_; }
 
@@ -168,8 +172,7 @@ class Machine::Impl::RasImpl final : public Ras {
         }
         std::vector<MachineCheck> out;
         const unsigned cpu = m_.active != nullptr ? m_.active->index() : 0;
-        const std::uint64_t now =
-            m_.active != nullptr ? models::to_ns(m_.active->now()) : models::to_ns(sc_core::sc_time_stamp());
+        const std::uint64_t now = m_.now_ns();
         for (const auto& f : pass.found) {
             out.push_back(
                 MachineCheck{cpu, f.bank, f.mcg_status, f.record.status, f.record.addr, f.record.misc});
@@ -291,9 +294,7 @@ Machine::Impl::Impl(const PlatformConfig& cfg, Tracer& tr) : config(cfg), tracer
         return MediaActivity{dimms[d]->stats().media_read_bytes.value,
                              dimms[d]->stats().media_write_bytes.value};
     };
-    hooks.now_ns = [this] {
-        return models::to_ns(active != nullptr ? active->now() : sc_core::sc_time_stamp());
-    };
+    hooks.now_ns = [this] { return now_ns(); };
     std::vector<const models::PmemMedia*> scrub_media(media.begin(), media.end());
     const models::PatrolScrubberParams scrub{config.mc.scrub_rate_bytes_per_s};
     scrubber =
@@ -414,8 +415,7 @@ MetricMap Machine::metrics() const {
 }
 
 std::uint64_t Machine::now_ns() const {
-    if (impl_->active != nullptr) return models::to_ns(impl_->active->now());
-    return models::to_ns(sc_core::sc_time_stamp());
+    return impl_->now_ns();
 }
 
 } // namespace daxsim::platform
