@@ -220,20 +220,12 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, s
                                std::uint64_t lines) {
     const sc_time arrival = sim_now() + delay;
     const auto n = static_cast<std::uint64_t>(partition_free_at_.size());
-    if (n == 1) {
-        sc_time& free_at = partition_free_at_.front();
+    if (n == 1 || lines <= 1) {
+        // One media, or the usual access of one XPLine: its partition, held n times the line's share (a
+        // single media takes a burst whole, as one occupancy).
+        sc_time& free_at = partition_free_at_[n == 1 ? 0 : first_line % n];
         const sc_time start = std::max(arrival, free_at);
-        free_at = start + occupancy;
-        if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
-            tracer_.level(track_ + ".media_busy", to_ns(start), +1);
-            tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
-        }
-        return start - arrival;
-    }
-    if (lines <= 1) { // the usual access, one XPLine: its partition for n times the line's share
-        sc_time& free_at = partition_free_at_[first_line % n];
-        const sc_time start = std::max(arrival, free_at);
-        free_at = start + occupancy * static_cast<double>(n);
+        free_at = start + (n == 1 ? occupancy : occupancy * static_cast<double>(n));
         if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
             tracer_.level(track_ + ".media_busy", to_ns(start), +1);
             tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
