@@ -40,11 +40,10 @@ Cache::Cache(sc_core::sc_module_name name, const CacheParams& params)
     socket.bind(*this);
 }
 
-std::size_t Cache::find(std::uint64_t line_addr) const {
+std::size_t Cache::find(std::uint64_t line_addr, std::size_t set) const {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     constexpr std::uint64_t highs = 0x8080808080808080ull;
     const std::uint64_t key = line_addr | kValid;
-    const std::size_t set = set_of(line_addr);
     const std::size_t first = set * params_.ways;
     const std::uint64_t* fps = fps_.data() + set * fp_words_;
     const std::uint64_t pattern = fingerprint(line_addr) * ones;
@@ -78,9 +77,10 @@ void Cache::write_back(std::size_t way, sc_time& delay) {
     stats_.writebacks += 1;
 }
 
-std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_time& delay) {
+std::size_t Cache::fill(std::uint64_t line_addr, std::size_t set, MemOp op, tlm::tlm_generic_payload& up,
+                        sc_time& delay) {
     std::array<std::byte, line_bytes> buf; // written whole by a successful read, unused otherwise
-    tlm::tlm_generic_payload& rd = rd_.begin(op_of(up) == MemOp::load ? MemOp::load : MemOp::store);
+    tlm::tlm_generic_payload& rd = rd_.begin(op == MemOp::load ? MemOp::load : MemOp::store);
     MemoryErrorExtension* err = rd_.error();
     rd.set_command(tlm::TLM_READ_COMMAND);
     rd.set_address(line_addr);
@@ -98,7 +98,6 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
         return npos;
     }
     // Victim: the first invalid way, else the least recently used one (the tail of the LRU list).
-    const std::size_t set = set_of(line_addr);
     const std::size_t first = set * params_.ways;
     std::size_t victim = first;
     if (invalid_ways_[set] != 0) {
@@ -113,7 +112,7 @@ std::size_t Cache::fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, s
         write_back(victim, posted);
     }
     keys_[victim] = line_addr | kValid; // clean
-    set_fingerprint(victim, line_addr);
+    set_fingerprint(set, victim, line_addr);
     std::memcpy(data_of(victim), buf.data(), line_bytes);
     return victim;
 }
@@ -134,7 +133,8 @@ void Cache::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     const MemOp op = op_of(trans);
     delay += params_.hit_latency;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
-    std::size_t line = find(line_addr);
+    const std::size_t set = set_of(line_addr);
+    std::size_t line = find(line_addr, set);
 
     if (trans.is_write() && op == MemOp::nt_store) {
         if (line != npos) {
@@ -149,10 +149,10 @@ void Cache::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
             stats_.hits += 1;
         } else {
             stats_.misses += 1;
-            line = fill(line_addr, trans, delay);
+            line = fill(line_addr, set, op, trans, delay);
             if (line == npos) return;
         }
-        touch(line);
+        touch(set, line);
         auto* data = reinterpret_cast<std::byte*>(trans.get_data_ptr());
         if (trans.is_read()) {
             std::memcpy(data, data_of(line) + within, len);

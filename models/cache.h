@@ -83,17 +83,23 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
         const std::uint64_t line = line_addr / line_bytes;
         return sets_mask_ != 0 ? line & sets_mask_ : line % sets_; // a mask for the usual power-of-two sets
     }
-    // The way (index into the arrays below) holding line_addr, or npos.
-    [[nodiscard]] std::size_t find(std::uint64_t line_addr) const;
+    // The way (index into the arrays below) holding line_addr, or npos; `set` is set_of(line_addr).
+    [[nodiscard]] std::size_t find(std::uint64_t line_addr, std::size_t set) const;
+    [[nodiscard]] std::size_t find(std::uint64_t line_addr) const {
+        return find(line_addr, set_of(line_addr));
+    }
     std::byte* data_of(std::size_t way) { return data_.data() + way * line_bytes; }
-    // Reads the line from memory into a newly allocated way; on error nothing is allocated and the
-    // error is copied to `up`. Returns the way or npos.
-    std::size_t fill(std::uint64_t line_addr, tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
+    // Reads the line from memory into a newly allocated way of `set` for `up` (whose operation is `op`);
+    // on error nothing is allocated and the error is copied to `up`. Returns the way or npos.
+    // Inlined into b_transport, its one caller (gnu::always_inline), as write_back is into its callers:
+    // a call per access otherwise.
+    [[gnu::always_inline]] inline std::size_t fill(std::uint64_t line_addr, std::size_t set, MemOp op,
+                                                   tlm::tlm_generic_payload& up, sc_core::sc_time& delay);
     // Writes a dirty line to memory (posted), leaving it valid and clean.
-    void write_back(std::size_t way, sc_core::sc_time& delay);
-    // Makes `way` the most recently used of its set (head of the set's LRU list).
-    void touch(std::size_t way) {
-        const std::size_t set = way / params_.ways;
+    [[gnu::always_inline]] inline void write_back(std::size_t way, sc_core::sc_time& delay);
+    // Makes `way` the most recently used of `set` (head of the set's LRU list). The caller passes the set
+    // it already knows: recomputing it from the way is a 64-bit division on every access.
+    void touch(std::size_t set, std::size_t way) {
         if (lru_head_[set] == way) return;
         const std::size_t first = set * params_.ways;
         Link* links = links_.data() + first;
@@ -114,8 +120,7 @@ class Cache final : public sc_core::sc_module, public BlockingTarget {
     [[nodiscard]] static std::uint64_t fingerprint(std::uint64_t line_addr) {
         return (line_addr * 0x9E3779B97F4A7C15ull) >> 56;
     }
-    void set_fingerprint(std::size_t way, std::uint64_t line_addr) {
-        const std::size_t set = way / params_.ways;
+    void set_fingerprint(std::size_t set, std::size_t way, std::uint64_t line_addr) {
         const std::size_t i = way - set * params_.ways;
         std::uint64_t& word = fps_[set * fp_words_ + i / 8];
         const unsigned shift = static_cast<unsigned>(i % 8) * 8;

@@ -143,9 +143,11 @@ class CpuCore final : public sc_core::sc_module {
             return sc_core::sc_time_to_pending_activity() <= m_local_time;
         }
     };
-    // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops.
-    Result access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa, std::byte* data, std::uint64_t len,
-                  bool posted);
+    // One transaction per 64 B line of [spa, spa + len); `data` may be null for maintenance ops. Inlined
+    // into each operation (gnu::always_inline), whose arguments then fold into it: a call per access
+    // otherwise.
+    [[gnu::always_inline]] inline Result access(tlm::tlm_command cmd, MemOp op, std::uint64_t spa,
+                                                std::byte* data, std::uint64_t len, bool posted);
     // Before a posted operation: retires completed ones and waits (local time) for a free fill buffer.
     void claim_fill_buffer(const sc_core::sc_time& stamp);
     // Absolute simulated time `local` of this core stands for, and back.

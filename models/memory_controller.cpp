@@ -23,8 +23,7 @@ MemoryController::MemoryController(sc_core::sc_module_name name, MemoryControlle
 }
 
 std::optional<DecodedAddress> MemoryController::decode(std::uint64_t spa) const {
-    for (const auto& d : decoders_)
-        if (d.contains(spa)) return d.decode_inside(spa);
+    if (const InterleaveDecoder* d = decoder_for(spa)) return d->decode_inside(spa);
     return std::nullopt;
 }
 
@@ -46,14 +45,16 @@ void MemoryController::b_transport(tlm::tlm_generic_payload& trans, sc_time& del
         return;
     }
     // The common case, a CPU cache line: one piece within one chunk.
-    if (const auto at = decode(spa); at && len != 0 && len <= at->bytes_left_in_chunk) {
-        delay += params_.frontend;
-        trans.set_response_status(tlm::TLM_OK_RESPONSE);
-        if (trans.is_read())
-            issue_read(trans, *at, 0, len, delay);
-        else
-            issue_write(trans, *at, 0, len, delay);
-        return;
+    if (const InterleaveDecoder* d = decoder_for(spa); d != nullptr && len != 0) {
+        if (const DecodedAddress at = d->decode_inside(spa); len <= at.bytes_left_in_chunk) {
+            delay += params_.frontend;
+            trans.set_response_status(tlm::TLM_OK_RESPONSE);
+            if (trans.is_read())
+                issue_read(trans, at, 0, len, delay);
+            else
+                issue_write(trans, at, 0, len, delay);
+            return;
+        }
     }
     // Decode the whole request first: a request that leaves the address map does nothing at all.
     std::vector<std::pair<DecodedAddress, std::uint64_t>> pieces;
@@ -99,29 +100,29 @@ void piece_of(tlm::tlm_generic_payload& down, tlm::tlm_command cmd, tlm::tlm_gen
 
 } // namespace
 
-sc_time MemoryController::claim_entry(CompletionQueue& queue, unsigned depth, const sc_time& now,
-                                      Counter& full) {
-    queue.drain_until(now); // entries done by `now` have left the queue
-    if (depth == 0 || queue.size() < depth) return sc_core::SC_ZERO_TIME;
-    const sc_time room = queue.earliest();
-    queue.drain_until(room);
-    full += 1;
-    return room - now;
-}
-
 sc_time MemoryController::through_queue(CompletionQueue& queue, unsigned depth, Counter& full,
                                         const char* kind, unsigned dimm_index, tlm::tlm_generic_payload& down,
                                         const sc_time& stamp, sc_time& delay) {
-    delay += claim_entry(queue, depth, stamp + delay, full);
+    const sc_time arrival = stamp + delay;
+    queue.drain_until(arrival); // entries done by then have left the queue
+    if (depth != 0 && queue.size() >= depth) {
+        const sc_time room = queue.earliest();
+        queue.drain_until(room);
+        full += 1;
+        delay += room - arrival;
+    }
     sc_time done = delay;
     dimm[dimm_index]->b_transport(down, done);
     queue.push(stamp + done);
-    if (waves_) {
-        const std::string signal = fmt::format("{}.{}{}", name(), kind, dimm_index);
-        tracer_.level(signal, to_ns(stamp + delay), +1);
-        tracer_.level(signal, to_ns(stamp + done), -1);
-    }
+    if (waves_) wave_queue_entry(kind, dimm_index, stamp + delay, stamp + done);
     return done;
+}
+
+void MemoryController::wave_queue_entry(const char* kind, unsigned dimm_index, const sc_time& from,
+                                        const sc_time& to) {
+    const std::string signal = fmt::format("{}.{}{}", name(), kind, dimm_index);
+    tracer_.level(signal, to_ns(from), +1);
+    tracer_.level(signal, to_ns(to), -1);
 }
 
 void MemoryController::issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,

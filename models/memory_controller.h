@@ -95,11 +95,23 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
   private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
     unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
-    // One piece within one interleave chunk, to one DIMM.
-    void issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at, std::uint64_t offset,
-                    std::uint64_t len, sc_core::sc_time& delay);
-    void issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at, std::uint64_t offset,
-                     std::uint64_t len, sc_core::sc_time& delay);
+    // One piece within one interleave chunk, to one DIMM. These and through_queue are inlined into
+    // b_transport (gnu::always_inline): three nested calls with up to eight arguments each cost more
+    // instructions per request than the decode.
+    [[gnu::always_inline]] inline void issue_read(tlm::tlm_generic_payload& up, const DecodedAddress& at,
+                                                  std::uint64_t offset, std::uint64_t len,
+                                                  sc_core::sc_time& delay);
+    [[gnu::always_inline]] inline void issue_write(tlm::tlm_generic_payload& up, const DecodedAddress& at,
+                                                   std::uint64_t offset, std::uint64_t len,
+                                                   sc_core::sc_time& delay);
+
+    // The decoder of the set holding `spa`, or null. Inline: every request asks it, and returning a
+    // DecodedAddress through std::optional from an out-of-line call cost more than the decode itself.
+    [[nodiscard]] const InterleaveDecoder* decoder_for(std::uint64_t spa) const {
+        for (const auto& d : decoders_)
+            if (d.contains(spa)) return &d;
+        return nullptr;
+    }
 
     MemoryControllerParams params_;
     std::vector<InterleaveDecoder> decoders_; // one per set in params_.sets, same order
@@ -108,17 +120,19 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
     const bool tracing_;
     const bool waves_;
     ReusablePayload down_; // reused for every DIMM request (models/tlm_extensions.h)
-    // A pending queue of `depth` entries (0: unbounded) holding requests until their completion times
-    // (models/completion_queue.h): returns how long a request arriving at `now` waits for an entry, counting
-    // the wait in `full`.
-    static sc_core::sc_time claim_entry(CompletionQueue& queue, unsigned depth, const sc_core::sc_time& now,
-                                        Counter& full);
-    // Hands `down` to DIMM `dimm_index` through one of its pending queues (`kind` "rpq" or "wpq" names the
-    // waveform): waits in `delay` for a free entry, holds the entry until the DIMM's returned time, and
-    // returns that time (relative to `stamp`, like `delay`).
-    sc_core::sc_time through_queue(CompletionQueue& queue, unsigned depth, Counter& full, const char* kind,
-                                   unsigned dimm_index, tlm::tlm_generic_payload& down,
-                                   const sc_core::sc_time& stamp, sc_core::sc_time& delay);
+    // Hands `down` to DIMM `dimm_index` through one of its pending queues of `depth` entries (0: unbounded;
+    // `kind` "rpq" or "wpq" names the waveform), which holds requests until their completion times
+    // (models/completion_queue.h): waits in `delay` for a free entry (counting the wait in `full`), holds
+    // the entry until the DIMM's returned time, and returns that time (relative to `stamp`, like `delay`).
+    [[gnu::always_inline]] inline sc_core::sc_time
+    through_queue(CompletionQueue& queue, unsigned depth, Counter& full, const char* kind,
+                  unsigned dimm_index, tlm::tlm_generic_payload& down, const sc_core::sc_time& stamp,
+                  sc_core::sc_time& delay);
+    // The queue's occupancy waveform: one more entry held over [from, to). Out of line: the access path
+    // only tests waves_.
+    [[gnu::noinline, gnu::cold]] void wave_queue_entry(const char* kind, unsigned dimm_index,
+                                                       const sc_core::sc_time& from,
+                                                       const sc_core::sc_time& to);
     // Per DIMM: absolute completion times of the reads holding an RPQ entry (data returned) and of the
     // writes holding a WPQ entry (accepted by the DIMM).
     std::vector<CompletionQueue> rpq_;

@@ -26,6 +26,9 @@ PmemDimm::PmemDimm(sc_core::sc_module_name name, const PmemDimmParams& params, T
     read_line_time_ = per_line(params_.read_bandwidth);
     write_line_time_ = per_line(params_.write_bandwidth);
     partition_free_at_.assign(std::max(1u, params_.media_partitions), sc_core::SC_ZERO_TIME);
+    const auto partitions = static_cast<double>(partition_free_at_.size());
+    read_line_hold_ = read_line_time_ * partitions;
+    write_line_hold_ = write_line_time_ * partitions;
     socket.bind(*this);
 }
 
@@ -194,7 +197,7 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
 
 sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) {
     const std::uint64_t lb = params_.line_bytes;
-    const sc_time occupancy = line_time(write_line_time_, 1);
+    const sc_time& occupancy = write_line_time_;
     if (e.needs_read) stats_.media_read_bytes += lb; // overlapped with line writes (header)
     stats_.media_write_bytes += lb;
     const sc_time wait = occupy_media(delay, occupancy, e.line, 1);
@@ -225,7 +228,14 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, s
         // single media takes a burst whole, as one occupancy).
         sc_time& free_at = partition_free_at_[n == 1 ? 0 : first_line % n];
         const sc_time start = std::max(arrival, free_at);
-        free_at = start + (n == 1 ? occupancy : occupancy * static_cast<double>(n));
+        if (n == 1)
+            free_at = start + occupancy;
+        else if (occupancy == read_line_time_)
+            free_at = start + read_line_hold_;
+        else if (occupancy == write_line_time_)
+            free_at = start + write_line_hold_;
+        else
+            free_at = start + occupancy * static_cast<double>(n);
         if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
             tracer_.level(track_ + ".media_busy", to_ns(start), +1);
             tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);

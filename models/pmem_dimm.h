@@ -121,8 +121,9 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
   private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override;
     unsigned int transport_dbg(tlm::tlm_generic_payload& trans) override;
-    void read(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-    void write(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    // Inlined into b_transport, their one caller (gnu::always_inline): a call per request otherwise.
+    [[gnu::always_inline]] inline void read(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    [[gnu::always_inline]] inline void write(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     // A read spanning several XPLines (backdoor-sized requests): sets `cost` and adds the media wait to
     // `delay`.
     void read_lines(std::uint64_t dpa, std::uint64_t len, sc_core::sc_time& cost, sc_core::sc_time& delay);
@@ -151,6 +152,10 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
     XpBuffer buffer_;
     sc_core::sc_time read_line_time_;  // one XPLine at read_bandwidth (zero: no limit)
     sc_core::sc_time write_line_time_; // one XPLine at write_bandwidth
+    // How long one XPLine read or write holds its partition (the line time times the partitions),
+    // computed once: a multiplication of sc_time by a double goes through floating point.
+    sc_core::sc_time read_line_hold_;
+    sc_core::sc_time write_line_hold_;
     // Per media partition: absolute simulated time at which it finishes the accesses queued so far.
     std::vector<sc_core::sc_time> partition_free_at_;
     std::string track_;

@@ -17,7 +17,7 @@ PmemMedia::PmemMedia(std::uint64_t capacity_bytes, std::uint64_t line_bytes, std
         throw std::invalid_argument("PmemMedia: capacity must be a non-zero multiple of the line size");
 }
 
-void PmemMedia::read(std::uint64_t dpa, std::span<std::byte> out) const {
+void PmemMedia::read_lines(std::uint64_t dpa, std::span<std::byte> out) const {
     std::size_t done = 0;
     while (done < out.size()) {
         const std::uint64_t at = dpa + done;
@@ -101,7 +101,7 @@ PmemMedia::WriteResult PmemMedia::write(std::uint64_t dpa, std::span<const std::
     return r;
 }
 
-void PmemMedia::write_raw(std::uint64_t dpa, std::span<const std::byte> in) {
+void PmemMedia::write_raw_lines(std::uint64_t dpa, std::span<const std::byte> in) {
     std::size_t done = 0;
     while (done < in.size()) {
         const std::uint64_t at = dpa + done;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <set>
@@ -39,7 +40,20 @@ class PmemMedia {
     }
 
     // Stored bytes, poison ignored (the caller checks first_poisoned): zeros where never written.
-    void read(std::uint64_t dpa, std::span<std::byte> out) const;
+    // Inline for the usual request, a CPU cache line within one media line: one lookup at most.
+    void read(std::uint64_t dpa, std::span<std::byte> out) const {
+        const std::uint64_t within = offset_in_line(dpa);
+        if (out.empty() || within + out.size() > line_bytes_) {
+            read_lines(dpa, out);
+            return;
+        }
+        const std::uint64_t line = line_of(dpa);
+        const std::uint64_t slot = region_written(line) ? lines_.find(line) : LineIndex::npos;
+        if (slot == LineIndex::npos)
+            std::memset(out.data(), 0, out.size());
+        else
+            std::memcpy(out.data(), slot_data(slot) + within, out.size());
+    }
     // DPA of the first poisoned media line overlapping [dpa, dpa + len), if any.
     [[nodiscard]] std::optional<std::uint64_t> first_poisoned(std::uint64_t dpa, std::uint64_t len) const {
         if (poison_.empty()) return std::nullopt; // the usual media: asked on every access
@@ -56,8 +70,16 @@ class PmemMedia {
     // reads, modifies and writes the line, and fails on a poisoned line (its data cannot be read), which
     // stays poisoned and unchanged.
     WriteResult write(std::uint64_t dpa, std::span<const std::byte> in);
-    // Backdoor write (debug transport): stores bytes, leaves poison bits alone.
-    void write_raw(std::uint64_t dpa, std::span<const std::byte> in);
+    // Backdoor write (debug transport, and the DIMM's buffered writes): stores bytes, leaves poison bits
+    // alone. Inline for a piece within one media line, as read().
+    void write_raw(std::uint64_t dpa, std::span<const std::byte> in) {
+        const std::uint64_t within = offset_in_line(dpa);
+        if (in.empty() || within + in.size() > line_bytes_) {
+            write_raw_lines(dpa, in);
+            return;
+        }
+        std::memcpy(line_for_write(line_of(dpa)) + within, in.data(), in.size());
+    }
 
     // Marks every line overlapping [dpa, dpa + len) poisoned; returns the number of lines marked.
     std::uint64_t inject_poison(std::uint64_t dpa, std::uint64_t len);
@@ -79,6 +101,9 @@ class PmemMedia {
     [[nodiscard]] std::size_t resident_lines() const { return lines_.size(); }
 
   private:
+    // read() and write_raw() line by line, for any range.
+    void read_lines(std::uint64_t dpa, std::span<std::byte> out) const;
+    void write_raw_lines(std::uint64_t dpa, std::span<const std::byte> in);
     [[nodiscard]] std::optional<std::uint64_t> first_poisoned_in(std::uint64_t dpa, std::uint64_t len) const;
     std::byte* line_for_write(std::uint64_t line);
     [[nodiscard]] std::byte* slot_data(std::uint64_t slot) const {

@@ -11,6 +11,7 @@
 // Bookkeeping only, SystemC-free: PmemDimm keeps the bytes in PmemMedia and charges the time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -53,6 +54,21 @@ class XpBuffer {
     [[nodiscard]] std::uint64_t dirty_lines() const;
 
   private:
+    // Calls f(word index, mask) for the bits [offset, offset + len) of a bit-per-byte mask.
+    template <typename F> static void for_each_word(std::uint64_t offset, std::uint64_t len, F f) {
+        if (offset % 64 + len <= 64) { // the usual access, a cache line or less: one word
+            const std::uint64_t bits = len == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << len) - 1);
+            f(offset / 64, bits << (offset % 64));
+            return;
+        }
+        for (std::uint64_t b = offset; b < offset + len;) {
+            const std::uint64_t bit = b % 64;
+            const std::uint64_t n = std::min<std::uint64_t>(64 - bit, offset + len - b);
+            const std::uint64_t mask = (n == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << n) - 1)) << bit;
+            f(b / 64, mask);
+            b += n;
+        }
+    }
     // Entry i (i < used_) is spread over flat arrays, so that a lookup scans 64 packed line numbers.
     static constexpr std::size_t npos = ~std::size_t{0};
     [[nodiscard]] std::size_t find(std::uint64_t line) const;
@@ -89,5 +105,97 @@ class XpBuffer {
     // line -> entry (every access looks a line up: a scan of 64 entries was the model's hottest loop).
     LineIndex index_;
 };
+
+// The per-access operations are defined here, inline: PmemDimm calls several of them on every request,
+// and as calls into another translation unit they cost more instructions than their bodies.
+
+inline std::size_t XpBuffer::find(std::uint64_t line) const {
+    const std::uint64_t e = index_.find(line);
+    return e == LineIndex::npos ? npos : static_cast<std::size_t>(e);
+}
+
+inline bool XpBuffer::covers(std::size_t e, std::uint64_t offset, std::uint64_t len) const {
+    if (filled_[e] != 0) return true;
+    const std::uint64_t* w = written(e);
+    bool all = true;
+    for_each_word(offset, len,
+                  [&](std::uint64_t i, std::uint64_t mask) { all = all && (w[i] & mask) == mask; });
+    return all;
+}
+
+inline bool XpBuffer::written_whole(std::size_t e) const {
+    const std::uint64_t* w = written(e);
+    std::uint64_t all = ~std::uint64_t{0};
+    for (std::size_t i = 0; i + 1 < words_; ++i)
+        all &= w[i];
+    return all == ~std::uint64_t{0} && (w[words_ - 1] & last_word_mask_) == last_word_mask_;
+}
+
+inline bool XpBuffer::dirty(std::size_t e) const {
+    const std::uint64_t* w = written(e);
+    std::uint64_t any = 0;
+    for (std::size_t i = 0; i < words_; ++i)
+        any |= w[i];
+    return any != 0;
+}
+
+inline void XpBuffer::unlink(std::size_t e) {
+    (prev_[e] == npos ? head_ : next_[prev_[e]]) = next_[e];
+    (next_[e] == npos ? tail_ : prev_[next_[e]]) = prev_[e];
+    prev_[e] = next_[e] = npos;
+}
+
+inline void XpBuffer::push_front(std::size_t e) {
+    prev_[e] = npos;
+    next_[e] = head_;
+    (head_ == npos ? tail_ : prev_[head_]) = e;
+    head_ = e;
+}
+
+inline std::size_t XpBuffer::allocate(std::uint64_t line, std::optional<Eviction>& evicted) {
+    std::size_t e = used_;
+    if (used_ < capacity_) {
+        ++used_;
+        push_front(e);
+    } else {
+        e = tail_; // least recently used
+        if (dirty(e)) evicted = Eviction{lines_[e], filled_[e] == 0 && !written_whole(e)};
+        index_.erase(lines_[e]);
+    }
+    lines_[e] = line;
+    index_.set(line, e);
+    filled_[e] = 0;
+    std::fill_n(written(e), words_, 0);
+    return e;
+}
+
+inline bool XpBuffer::read_hit(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
+    const std::size_t e = find(line);
+    if (e == npos) return false;
+    touch(e);
+    return covers(e, offset, len);
+}
+
+inline std::optional<XpBuffer::Eviction> XpBuffer::fill(std::uint64_t line) {
+    std::optional<Eviction> evicted;
+    if (!enabled()) return evicted;
+    std::size_t e = find(line);
+    if (e == npos) e = allocate(line, evicted);
+    filled_[e] = 1;
+    touch(e);
+    return evicted;
+}
+
+inline XpBuffer::WriteResult XpBuffer::write(std::uint64_t line, std::uint64_t offset, std::uint64_t len) {
+    WriteResult r;
+    if (!enabled()) return r;
+    std::size_t e = find(line);
+    r.hit = e != npos;
+    if (!r.hit) e = allocate(line, r.evicted);
+    std::uint64_t* w = written(e);
+    for_each_word(offset, len, [&](std::uint64_t i, std::uint64_t mask) { w[i] |= mask; });
+    touch(e);
+    return r;
+}
 
 } // namespace daxsim::models

@@ -43,7 +43,12 @@ struct Machine::Impl {
 
     // The guest runs in one SystemC thread and may use any CPU's port: before it switches CPU, the
     // previous core's local time is synchronised, so simulated time seen by the guest never goes back.
-    models::CpuCore& activate(unsigned cpu);
+    // Inline for the usual call, the CPU that is already active; activate_other does the rest.
+    models::CpuCore& activate(unsigned cpu) {
+        if (in_guest && cpu < cores.size() && active == cores[cpu].get()) return *active;
+        return activate_other(cpu);
+    }
+    models::CpuCore& activate_other(unsigned cpu);
     // Backdoor paths into the timed models (a cache flush from the firmware, a power failure) issue
     // their transactions at SystemC time, which lags the active core's local time: with one guest thread,
     // sync that core first so they happen at the machine's time.
@@ -125,14 +130,19 @@ class Machine::Impl::Port final : public MemoryPort {
     [[nodiscard]] unsigned cpu() const override { return cpu_; }
 
   private:
+    // Inline for the usual access, which succeeded; a fault is filled in out of line.
     AccessResult convert(models::CpuCore& core, const models::CpuCore::Result& r) const {
         AccessResult out;
         out.cost_ns = models::to_ns(r.cost);
         out.latency_ns = models::to_ns(r.latency);
         out.bytes_done = r.bytes_done;
-        switch (r.status) {
+        if (r.status != models::CpuCore::Status::ok) fault(core, r.status, out);
+        return out;
+    }
+    [[gnu::noinline]] void fault(models::CpuCore& core, models::CpuCore::Status status,
+                                 AccessResult& out) const {
+        switch (status) {
         case models::CpuCore::Status::ok:
-            out.status = AccessStatus::ok;
             break;
         case models::CpuCore::Status::bus_error:
             out.status = AccessStatus::no_device;
@@ -151,7 +161,6 @@ class Machine::Impl::Port final : public MemoryPort {
             break;
         }
         }
-        return out;
     }
 
     Impl& m_;
@@ -308,7 +317,7 @@ void Machine::Impl::catch_up() {
     if (in_guest && !parallel && active != nullptr) active->sync();
 }
 
-models::CpuCore& Machine::Impl::activate(unsigned cpu) {
+models::CpuCore& Machine::Impl::activate_other(unsigned cpu) {
     models::CpuCore& core = *cores.at(cpu);
     if (!in_guest) throw std::logic_error("MemoryPort used outside Machine::run");
     if (!parallel && active != nullptr && active != &core) active->sync();
