@@ -36,6 +36,7 @@ class InterleaveDecoder {
   public:
     explicit InterleaveDecoder(InterleaveSet set);
     [[nodiscard]] bool contains(std::uint64_t spa) const { return set_.contains(spa); }
+    [[nodiscard]] std::uint64_t granularity() const { return set_.granularity; }
     // SPA -> (DIMM, DPA) for an SPA inside the set.
     [[nodiscard]] DecodedAddress decode_inside(std::uint64_t spa) const {
         if (!fast_) return *models::decode(set_, spa);

@@ -45,16 +45,15 @@ void MemoryController::b_transport(tlm::tlm_generic_payload& trans, sc_time& del
         return;
     }
     // The common case, a CPU cache line: one piece within one chunk.
-    if (const InterleaveDecoder* d = decoder_for(spa); d != nullptr && len != 0) {
-        if (const DecodedAddress at = d->decode_inside(spa); len <= at.bytes_left_in_chunk) {
-            delay += params_.frontend;
-            trans.set_response_status(tlm::TLM_OK_RESPONSE);
-            if (trans.is_read())
-                issue_read(trans, at, 0, len, delay);
-            else
-                issue_write(trans, at, 0, len, delay);
-            return;
-        }
+    if (DecodedAddress at;
+        len != 0 && decode_into(spa, trans.is_write(), at) && len <= at.bytes_left_in_chunk) {
+        delay += params_.frontend;
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        if (trans.is_read())
+            issue_read(trans, at, 0, len, delay);
+        else
+            issue_write(trans, at, 0, len, delay);
+        return;
     }
     // Decode the whole request first: a request that leaves the address map does nothing at all.
     std::vector<std::pair<DecodedAddress, std::uint64_t>> pieces;

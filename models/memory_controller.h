@@ -23,6 +23,7 @@
 // no write drain watermarks).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -113,8 +114,33 @@ class MemoryController final : public sc_core::sc_module, public BlockingTarget 
         return nullptr;
     }
 
+    // Decodes `spa` into `out`; false outside every set. Consecutive reads mostly fall in the chunk of
+    // the read before (a 4 KiB chunk holds 64 cache lines), and writes in that of the write before (the
+    // cache's write-backs stream too, behind the reads): the last chunk of each is remembered and decodes
+    // with a subtraction instead of the set's multiplications. A host-side memo: the address map is fixed.
+    [[nodiscard]] bool decode_into(std::uint64_t spa, bool write, DecodedAddress& out) {
+        Chunk& last = last_chunk_[write ? 1 : 0];
+        if (const std::uint64_t off = spa - last.spa; off < last.at.bytes_left_in_chunk) {
+            out = DecodedAddress{last.at.dimm, last.at.dpa + off, last.at.bytes_left_in_chunk - off};
+            return true;
+        }
+        const InterleaveDecoder* d = decoder_for(spa);
+        if (d == nullptr) return false;
+        out = d->decode_inside(spa);
+        const std::uint64_t within = d->granularity() - out.bytes_left_in_chunk;
+        last = Chunk{spa - within, DecodedAddress{out.dimm, out.dpa - within, d->granularity()}};
+        return true;
+    }
+
     MemoryControllerParams params_;
     std::vector<InterleaveDecoder> decoders_; // one per set in params_.sets, same order
+    // The chunks decode_into decoded last for a read and for a write: first SPA and its decode (none yet:
+    // 0 bytes left).
+    struct Chunk {
+        std::uint64_t spa = 0;
+        DecodedAddress at;
+    };
+    std::array<Chunk, 2> last_chunk_{};
     Tracer& tracer_;
     // What the tracer records, asked once: it is fixed for the run and checked on every access.
     const bool tracing_;

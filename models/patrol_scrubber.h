@@ -34,8 +34,12 @@ inline constexpr unsigned imc_bank_first = 13;
 // One DIMM per channel, six channels per socket as on a 2nd-gen Xeon SP: DIMM i is channel i % 6, and
 // its errors are logged in that channel's bank.
 inline constexpr unsigned imc_channels = 6;
-[[nodiscard]] constexpr unsigned imc_channel(unsigned dimm) { return dimm % imc_channels; }
-[[nodiscard]] constexpr unsigned imc_bank(unsigned dimm) { return imc_bank_first + imc_channel(dimm); }
+[[nodiscard]] constexpr unsigned imc_channel(unsigned dimm) {
+    return dimm % imc_channels;
+}
+[[nodiscard]] constexpr unsigned imc_bank(unsigned dimm) {
+    return imc_bank_first + imc_channel(dimm);
+}
 
 // SRAO patrol-scrub record (SDM vol. 3B, table 16-7): the scrubber found poison at `line_addr` on
 // `channel`, reporting an address LSB of `lsb` bits.
@@ -52,7 +56,8 @@ inline constexpr unsigned imc_channels = 6;
 [[nodiscard]] constexpr McBank ucna_memory_write(std::uint64_t line_addr, unsigned channel, unsigned lsb) {
     using namespace mci_status;
     const auto code = static_cast<std::uint64_t>(mcacod::memory_write_first | (channel & 0xF));
-    return McBank{val | uc | en | miscv | addrv | code, line_addr, mci_misc::make(lsb, mci_misc::mode_physical)};
+    return McBank{val | uc | en | miscv | addrv | code, line_addr,
+                  mci_misc::make(lsb, mci_misc::mode_physical)};
 }
 // MCG_STATUS of an SRAO (SDM vol. 3B, table 16-7): restart IP valid, error IP not valid.
 inline constexpr std::uint64_t srao_mcg_status = mcg_status::ripv | mcg_status::mcip;

@@ -75,7 +75,7 @@ void PmemDimm::read(tlm::tlm_generic_payload& trans, sc_time& delay) {
         read_lines(dpa, len, cost, delay);
         bad = media_.first_poisoned(dpa, len);
     }
-    trace_access("read", delay, cost, dpa, len);
+    if (tracing_) trace_access("read", delay, cost, dpa, len);
     if (bad) {
         auto& err = memory_error(trans);
         err.poisoned = true;
@@ -190,7 +190,7 @@ void PmemDimm::write_through(std::uint64_t dpa, std::span<const std::byte> in, s
                           line_time(read_line_time_, r.rmw_lines + r.failed_lines) +
                               line_time(write_line_time_, r.lines_written),
                           media_.line_of(dpa), media_.lines_touched(dpa, in.size()));
-    trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, in.size());
+    if (tracing_) trace_access(r.rmw_lines ? "rmw write" : "write", delay, cost, dpa, in.size());
     delay += cost;
     if (r.first_failed && !failed) failed = r.first_failed;
 }
@@ -201,8 +201,9 @@ sc_time PmemDimm::write_back(const XpBuffer::Eviction& e, const sc_time& delay) 
     if (e.needs_read) stats_.media_read_bytes += lb; // overlapped with line writes (header)
     stats_.media_write_bytes += lb;
     const sc_time wait = occupy_media(delay, occupancy, e.line, 1);
-    trace_access(e.needs_read ? "buffer rmw write-back" : "buffer write-back", delay + wait, occupancy,
-                 e.line * lb, lb);
+    if (tracing_)
+        trace_access(e.needs_read ? "buffer rmw write-back" : "buffer write-back", delay + wait, occupancy,
+                     e.line * lb, lb);
     return wait;
 }
 
@@ -276,7 +277,6 @@ unsigned int PmemDimm::transport_dbg(tlm::tlm_generic_payload& trans) {
 
 void PmemDimm::trace_access(const char* what, const sc_time& start, const sc_time& dur, std::uint64_t dpa,
                             std::uint64_t len) {
-    if (!tracing_) return;
     tracer_.complete(track_, what, to_ns(sim_now() + start), to_ns(dur),
                      {{"dpa", fmt::format("{:#x}", dpa)}, {"len", std::to_string(len)}});
 }

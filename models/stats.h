@@ -10,9 +10,9 @@
 namespace daxsim {
 
 struct Counter {
-    const char* name;  // dotted metric name, e.g. "mc.read_bytes"
-    const char* unit;  // "B", "ns", "events"
-    const char* desc;  // one line, for `daxsim params`-like listings and the results schema
+    const char* name; // dotted metric name, e.g. "mc.read_bytes"
+    const char* unit; // "B", "ns", "events"
+    const char* desc; // one line, for `daxsim params`-like listings and the results schema
     std::uint64_t value = 0;
 
     Counter& operator+=(std::uint64_t v) {
@@ -24,6 +24,8 @@ struct Counter {
 // name -> value; several modules of one kind (six DIMMs) add into the same name.
 using MetricMap = std::map<std::string, double>;
 
-inline void add_metric(MetricMap& out, const Counter& c) { out[c.name] += static_cast<double>(c.value); }
+inline void add_metric(MetricMap& out, const Counter& c) {
+    out[c.name] += static_cast<double>(c.value);
+}
 
 } // namespace daxsim

@@ -56,6 +56,14 @@ struct MemoryErrorExtension final : tlm::tlm_extension<MemoryErrorExtension> {
     std::uint64_t spa = 0; // SPA of the first poisoned media line (filled in by the controller)
     unsigned dimm = 0;     // which DIMM reported it
     std::uint64_t dpa = 0; // DPA of that media line on the DIMM
+    // No error recorded. Field by field: assigning a value-initialised extension built a temporary (its
+    // tlm_extension base and all) on every transaction.
+    void clear() {
+        poisoned = false;
+        spa = 0;
+        dimm = 0;
+        dpa = 0;
+    }
 
     [[nodiscard]] tlm::tlm_extension_base* clone() const override {
         return std::make_unique<MemoryErrorExtension>(*this).release();
@@ -126,7 +134,7 @@ class ReusablePayload {
     // Starts a transaction: the operation set, no error recorded yet.
     tlm::tlm_generic_payload& begin(MemOp op) {
         op_.op = op;
-        err_ = MemoryErrorExtension{};
+        err_.clear();
         return gp_;
     }
     [[nodiscard]] MemoryErrorExtension* error() { return &err_; }

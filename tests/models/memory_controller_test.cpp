@@ -170,6 +170,58 @@ TEST_CASE("controller encode inverts decode across two sets") {
     CHECK_FALSE(b.mc->decode(spa_base + 6 * test::dimm_bytes));
 }
 
+TEST_CASE("cache-line requests reach the DIMM the set decodes as reads and writes change chunks") {
+    // The controller remembers the last chunk of each direction: reads and writes that alternate, stay,
+    // step to the neighbouring chunk, jump between the two sets or land on a chunk's last line must each
+    // reach the DIMM and DPA the plain interleave decode gives, and read back what was written there.
+    Bench b;
+    test::run_thread([&] {
+        std::uint64_t x = 7;
+        auto next = [&x] {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            return x >> 33;
+        };
+        const std::uint64_t lines = 6 * test::dimm_bytes / 64;
+        std::uint64_t spa = spa_base;
+        for (int i = 0; i < 4000; ++i) {
+            const std::uint64_t r = next();
+            switch (r % 5) {
+            case 0:
+                spa += 64;
+                break; // the next line
+            case 1:
+                spa += 4096;
+                break; // the next chunk
+            case 2:
+                spa = spa_base + (r / 5 % lines) * 64;
+                break; // anywhere, either set
+            case 3:
+                spa = spa / 4096 * 4096 + 4096 - 64;
+                break; // a chunk's last line
+            default:
+                break; // the same line again
+            }
+            if (spa + 64 > spa_base + 6 * test::dimm_bytes) spa = spa_base;
+            const auto where = b.mc->decode(spa);
+            REQUIRE(where);
+            sc_time d = sc_core::SC_ZERO_TIME;
+            auto w = bytes(64, static_cast<unsigned>(i));
+            if (r % 2 == 0) {
+                REQUIRE(b.xfer(tlm::TLM_WRITE_COMMAND, spa, w, d) == tlm::TLM_OK_RESPONSE);
+                std::vector<std::byte> m(64);
+                b.dimms[where->dimm]->media().read(where->dpa, m);
+                CHECK(m == w);
+            } else {
+                std::vector<std::byte> m(64);
+                b.dimms[where->dimm]->media().read(where->dpa, m);
+                std::vector<std::byte> got(64);
+                REQUIRE(b.xfer(tlm::TLM_READ_COMMAND, spa, got, d) == tlm::TLM_OK_RESPONSE);
+                CHECK(got == m);
+            }
+        }
+    });
+}
+
 namespace {
 
 // One interleave set of `ways` DIMMs with 4 KiB chunks, as the platform builds it.
