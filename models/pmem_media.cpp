@@ -67,6 +67,8 @@ std::byte* PmemMedia::line_for_write(std::uint64_t line) {
         added);
     std::byte* data = slot_data(slot);
     if (reused) std::memset(data, 0, line_bytes_); // a line never written reads as zeros
+    last_written_line_ = line;
+    last_written_data_ = data;
     return data;
 }
 
@@ -126,6 +128,7 @@ std::uint64_t PmemMedia::clear_poison(std::uint64_t dpa, std::uint64_t len) {
     const std::uint64_t first = (dpa + line_bytes_ - 1) / line_bytes_;
     const std::uint64_t end = (dpa + len) / line_bytes_;
     if (end <= first) return 0;
+    last_written_line_ = ~std::uint64_t{0}; // its slot may be freed below
     for (auto it = poison_.lower_bound(first); it != poison_.end() && *it < end;) {
         // The cleared line reads as zeros again; its slot is reused by the next line written.
         if (const std::uint64_t slot = lines_.find(*it); slot != LineIndex::npos) {

@@ -78,7 +78,9 @@ class PmemMedia {
             write_raw_lines(dpa, in);
             return;
         }
-        std::memcpy(line_for_write(line_of(dpa)) + within, in.data(), in.size());
+        const std::uint64_t line = line_of(dpa);
+        std::byte* data = line == last_written_line_ ? last_written_data_ : line_for_write(line);
+        std::memcpy(data + within, in.data(), in.size());
     }
 
     // Marks every line overlapping [dpa, dpa + len) poisoned; returns the number of lines marked.
@@ -105,6 +107,7 @@ class PmemMedia {
     void read_lines(std::uint64_t dpa, std::span<std::byte> out) const;
     void write_raw_lines(std::uint64_t dpa, std::span<const std::byte> in);
     [[nodiscard]] std::optional<std::uint64_t> first_poisoned_in(std::uint64_t dpa, std::uint64_t len) const;
+    // The host bytes of `line`, given a slot (zeros) when it has none; remembered as the last line written.
     std::byte* line_for_write(std::uint64_t line);
     [[nodiscard]] std::byte* slot_data(std::uint64_t slot) const {
         return slabs_[slot / kSlabLines].get() + (slot % kSlabLines) * line_bytes_;
@@ -140,6 +143,11 @@ class PmemMedia {
     }
     std::vector<std::uint64_t> written_regions_;
     std::vector<std::uint64_t> free_slots_; // of lines given back by clear_poison
+    // The line line_for_write returned last and its bytes: a cache's write-backs come in pairs and runs
+    // inside one media line (four 64 B lines to a 256 B XPLine), and this skips the index for all but the
+    // first. A slot never moves; clear_poison, which frees slots, forgets it (no line is ~0).
+    std::uint64_t last_written_line_ = ~std::uint64_t{0};
+    std::byte* last_written_data_ = nullptr;
     std::uint64_t next_slot_ = 0;
     std::set<std::uint64_t> poison_; // line indices; ordered for range queries
     std::vector<std::byte> labels_;

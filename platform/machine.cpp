@@ -43,12 +43,7 @@ struct Machine::Impl {
 
     // The guest runs in one SystemC thread and may use any CPU's port: before it switches CPU, the
     // previous core's local time is synchronised, so simulated time seen by the guest never goes back.
-    // Inline for the usual call, the CPU that is already active; activate_other does the rest.
-    models::CpuCore& activate(unsigned cpu) {
-        if (in_guest && cpu < cores.size() && active == cores[cpu].get()) return *active;
-        return activate_other(cpu);
-    }
-    models::CpuCore& activate_other(unsigned cpu);
+    models::CpuCore& activate(unsigned cpu);
     // Backdoor paths into the timed models (a cache flush from the firmware, a power failure) issue
     // their transactions at SystemC time, which lags the active core's local time: with one guest thread,
     // sync that core first so they happen at the machine's time.
@@ -81,45 +76,45 @@ struct Machine::Impl {
 
 class Machine::Impl::Port final : public MemoryPort {
   public:
-    Port(Impl& m, unsigned cpu) : m_(m), cpu_(cpu) {}
+    Port(Impl& m, unsigned cpu) : m_(m), cpu_(cpu), core_(*m.cores.at(cpu)) {}
 
     AccessResult load(std::uint64_t spa, std::span<std::byte> out) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.load(spa, out));
     }
     AccessResult load_nowait(std::uint64_t spa, std::span<std::byte> out) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.load_nowait(spa, out));
     }
     AccessResult store(std::uint64_t spa, std::span<const std::byte> in) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.store(spa, in));
     }
     AccessResult nt_store(std::uint64_t spa, std::span<const std::byte> in) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.nt_store(spa, in));
     }
     AccessResult clwb(std::uint64_t spa, std::uint64_t len) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.clwb(spa, len));
     }
     AccessResult sfence() override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.sfence());
     }
     AccessResult mfence() override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.mfence());
     }
     AccessResult clflushopt(std::uint64_t spa, std::uint64_t len) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.clflushopt(spa, len));
     }
     AccessResult clflush(std::uint64_t spa, std::uint64_t len) override {
-        auto& core = m_.activate(cpu_);
+        auto& core = activate();
         return convert(core, core.clflush(spa, len));
     }
-    void cpu_work(std::uint64_t ns) override { m_.activate(cpu_).work(models::ns(ns)); }
+    void cpu_work(std::uint64_t ns) override { activate().work(models::ns(ns)); }
     // With one guest thread (Machine::run) the machine's time is the active core's: another core's clock
     // is SystemC time, which lags the active core's local time until the next sync, and catches up when
     // the core is activated (activate() syncs the previous one first). Asking the time through an idle
@@ -130,6 +125,12 @@ class Machine::Impl::Port final : public MemoryPort {
     [[nodiscard]] unsigned cpu() const override { return cpu_; }
 
   private:
+    // Machine::Impl::activate for this port's core, inline for the usual call: the core is already the
+    // active one.
+    models::CpuCore& activate() {
+        if (m_.in_guest && m_.active == &core_) return core_;
+        return m_.activate(cpu_);
+    }
     // Inline for the usual access, which succeeded; a fault is filled in out of line.
     AccessResult convert(models::CpuCore& core, const models::CpuCore::Result& r) const {
         AccessResult out;
@@ -165,6 +166,7 @@ class Machine::Impl::Port final : public MemoryPort {
 
     Impl& m_;
     unsigned cpu_;
+    models::CpuCore& core_;
 };
 
 class Machine::Impl::RasImpl final : public Ras {
@@ -317,7 +319,7 @@ void Machine::Impl::catch_up() {
     if (in_guest && !parallel && active != nullptr) active->sync();
 }
 
-models::CpuCore& Machine::Impl::activate_other(unsigned cpu) {
+models::CpuCore& Machine::Impl::activate(unsigned cpu) {
     models::CpuCore& core = *cores.at(cpu);
     if (!in_guest) throw std::logic_error("MemoryPort used outside Machine::run");
     if (!parallel && active != nullptr && active != &core) active->sync();

@@ -90,6 +90,24 @@ TEST_CASE(
     CHECK(read(m, kLine, kLine) == pattern(kLine, 4));
 }
 
+TEST_CASE("a line written again right after the firmware cleared it gets a slot of its own") {
+    // The media remembers the last line written; clearing that line's poison frees its slot, and the
+    // next write to the line must go through the index again (a stale memory would write into the freed
+    // slot, which the next new line is given, and leave the line itself reading zeros).
+    PmemMedia m(16ull << 20, kLine, 0);
+    m.write_raw(0, pattern(64, 1));
+    CHECK(m.inject_poison(0, 1) == 1);
+    CHECK(m.clear_poison(0, kLine) == kLine);
+    m.write_raw(64, pattern(64, 2));
+    m.write_raw(4 * kLine, pattern(64, 3)); // a new line: it is given the freed slot
+    auto expect = std::vector<std::byte>(kLine, std::byte{0});
+    const auto second = pattern(64, 2);
+    std::copy(second.begin(), second.end(), expect.begin() + 64);
+    CHECK(read(m, 0, kLine) == expect);
+    CHECK(read(m, 4 * kLine, 64) == pattern(64, 3));
+    CHECK(m.resident_lines() == 2);
+}
+
 TEST_CASE("sparse media with lines larger than its 64 KiB write-tracking regions reads back every byte") {
     constexpr std::uint64_t big = 128 << 10; // dimm.line_size allows lines up to 1 MiB
     PmemMedia m(16ull << 20, big, 0);
