@@ -128,7 +128,8 @@ class PmemDimm final : public sc_core::sc_module, public BlockingTarget {
     // `delay`.
     void read_lines(std::uint64_t dpa, std::uint64_t len, sc_core::sc_time& cost, sc_core::sc_time& delay);
     void waves_pulse(const char* what, const sc_core::sc_time& delay); // track_ + what, at now + delay
-    // A complete event on the DIMM's track; callers test tracing_ first (the access path stays call-free).
+    // A complete event on the DIMM's track. Callers test tracing_ first: no call on the access path when
+    // tracing is off.
     void trace_access(const char* what, const sc_core::sc_time& start, const sc_core::sc_time& dur,
                       std::uint64_t dpa, std::uint64_t len);
 
