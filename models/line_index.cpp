@@ -5,7 +5,7 @@
 
 namespace daxsim::models {
 
-template <LineHomes Homes> void BasicLineIndex<Homes>::erase(std::uint64_t line) {
+void LineIndex::erase(std::uint64_t line) {
     const std::size_t mask = slots_.size() - 1;
     const std::uint64_t key = line + 1;
     std::size_t i = home(line, mask);
@@ -26,7 +26,7 @@ template <LineHomes Homes> void BasicLineIndex<Homes>::erase(std::uint64_t line)
     --size_;
 }
 
-template <LineHomes Homes> void BasicLineIndex<Homes>::grow() {
+void LineIndex::grow() {
     std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> old(slots_.size() * 2);
     std::swap(old, slots_);
     const std::size_t mask = slots_.size() - 1;
@@ -38,8 +38,5 @@ template <LineHomes Homes> void BasicLineIndex<Homes>::grow() {
         slots_[i] = s;
     }
 }
-
-template class BasicLineIndex<LineHomes::per_line>;
-template class BasicLineIndex<LineHomes::grouped>;
 
 } // namespace daxsim::models

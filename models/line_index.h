@@ -1,16 +1,16 @@
 // Media line number -> small integer, as a flat open-addressing table (linear probing, Fibonacci hashing
-// of groups of lines, backward-shift deletion so lookups never meet tombstones). Used where every access
-// looks a line up: the XPBuffer's entries and the sparse media's host slots. Compared with std::unordered_map
-// it keeps one 8-byte word per slot in one array, so a lookup is one probe into memory the hardware
-// prefetches instead of a bucket then a separately allocated node, and an insert allocates nothing until the
-// table grows (it doubles at 3/4 full: 11-21 bytes per line, against ~40 for the node map). Grouped tables
-// (the sparse media's) give neighbouring lines one home group: the hash spreads groups of eight consecutive
-// lines over the table and keeps the lines of one group in consecutive slots. Whole groups then crowd each
-// other's homes (linear probing clusters: a simulation of a stream of 2 M lines at half load measured 13
-// extra probes per insert), but the probes stay in few host cache lines: about a third of a host cache
-// miss per line against one for per-line homes, and `daxsim bench speed` ran 6.3 M transactions per second
-// grouped by eight against 6.0 by four and 5.3 per line. Small tables that are mostly full of neighbours
-// (the XPBuffer's) hash each line on its own: grouped, their probe runs and backward shifts grow long.
+// of groups of lines, backward-shift deletion so lookups never meet tombstones): the sparse media's line
+// -> host slot map, which every write and every read of a written region looks up. Compared with
+// std::unordered_map it keeps one 8-byte word per slot in one array, so a lookup is one probe into memory
+// the hardware prefetches instead of a bucket then a separately allocated node, and an insert allocates
+// nothing until the table grows (it doubles at 3/4 full: 11-21 bytes per line, against ~40 for the node
+// map). Neighbouring lines share one home group: the hash spreads groups of eight consecutive lines over
+// the table and keeps the lines of one group in consecutive slots. Whole groups then crowd each other's
+// homes (linear probing clusters: a simulation of a stream of 2 M lines at half load measured 13 extra
+// probes per insert), but the probes stay in few host cache lines: about a third of a host cache miss per
+// line against one for per-line homes, and `daxsim bench speed` ran 6.3 M transactions per second grouped
+// by eight against 6.0 by four and 5.3 per line. (The XPBuffer, a small table mostly full of neighbours,
+// keeps a chained hash of its own: models/xp_buffer.h.)
 #pragma once
 
 #include <algorithm>
@@ -23,9 +23,7 @@
 
 namespace daxsim::models {
 
-enum class LineHomes { per_line, grouped };
-
-template <LineHomes Homes> class BasicLineIndex {
+class LineIndex {
   public:
     static constexpr std::uint64_t npos = ~std::uint64_t{0};
     // A slot is one 64-bit word, line + 1 above a 30-bit value (0: empty): lines below 2^34 - 1 (512 GiB
@@ -36,7 +34,7 @@ template <LineHomes Homes> class BasicLineIndex {
     static constexpr std::uint64_t max_line = (std::uint64_t{1} << (64 - value_bits)) - 2;
 
     // Room for `expected` lines before the first growth.
-    explicit BasicLineIndex(std::size_t expected = 0) : slots_(capacity_for(expected)) {}
+    explicit LineIndex(std::size_t expected = 0) : slots_(capacity_for(expected)) {}
 
     [[nodiscard]] std::uint64_t find(std::uint64_t line) const {
         const std::size_t mask = slots_.size() - 1;
@@ -73,7 +71,7 @@ template <LineHomes Homes> class BasicLineIndex {
 
   private:
     // log2 of the lines in a home group: 8 slots of 8 B are one 64 B host cache line.
-    static constexpr unsigned group_shift_ = Homes == LineHomes::grouped ? 3 : 0;
+    static constexpr unsigned group_shift_ = 3;
     // std::allocator aligns only to 16 B; a group must not straddle two host cache lines.
     template <typename T> struct CacheLineAllocator {
         using value_type = T;
@@ -114,11 +112,5 @@ template <LineHomes Homes> class BasicLineIndex {
     std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>> slots_; // power-of-two size >= a group
     std::size_t size_ = 0;
 };
-
-using LineIndex = BasicLineIndex<LineHomes::per_line>;
-using GroupedLineIndex = BasicLineIndex<LineHomes::grouped>;
-
-extern template class BasicLineIndex<LineHomes::per_line>;
-extern template class BasicLineIndex<LineHomes::grouped>;
 
 } // namespace daxsim::models

@@ -52,7 +52,7 @@ std::byte* PmemMedia::line_for_write(std::uint64_t line) {
             if (free_slots_.empty()) {
                 // The index keeps 30-bit slot numbers (models/line_index.h): 256 GiB of 256 B lines
                 // written on one DIMM, more than a host running the model has.
-                if (next_slot_ > GroupedLineIndex::max_value)
+                if (next_slot_ > LineIndex::max_value)
                     throw std::length_error(
                         "sparse media: more than 2^30 distinct lines written on one DIMM");
                 const std::uint64_t fresh = next_slot_++;

@@ -124,7 +124,7 @@ class PmemMedia {
     unsigned line_shift_; // log2(line_bytes_)
     // Line -> slot holding its bytes. Looked up only, never iterated, so the hash order cannot reach any
     // output.
-    GroupedLineIndex lines_;
+    LineIndex lines_;
     std::vector<Slab> slabs_;
     std::unique_ptr<SlabSource> slab_source_; // null until the first slab
     // One bit per 64 KiB region of the media: set once a line in it has been written (and never cleared).

@@ -53,13 +53,8 @@ template <typename Index> void check_against_map() {
 } // namespace
 
 TEST_CASE("line index agrees with an ordered map through random inserts erases and growth") {
+    // Neighbouring lines share a home group: runs of consecutive keys fill whole groups and spill.
     check_against_map<LineIndex>();
-}
-
-TEST_CASE(
-    "line index with grouped homes agrees with an ordered map through random inserts erases and growth") {
-    // Neighbouring lines share a home group here: runs of consecutive keys fill whole groups and spill.
-    check_against_map<daxsim::models::GroupedLineIndex>();
 }
 
 TEST_CASE("line index holds line zero and the largest line number") {

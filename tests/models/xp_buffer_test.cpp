@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -89,8 +91,9 @@ TEST_CASE("xpbuffer finds every line it holds through random fills writes drops 
         } else {
             if (it == model.end()) {
                 if (model.size() == 8) {
-                    const auto lru = std::min_element(model.begin(), model.end(),
-                                                      [](const auto& a, const auto& c) { return a.second < c.second; });
+                    const auto lru =
+                        std::min_element(model.begin(), model.end(),
+                                         [](const auto& a, const auto& c) { return a.second < c.second; });
                     model.erase(lru);
                 }
                 model.emplace_back(line, 0);
@@ -106,6 +109,104 @@ TEST_CASE("xpbuffer finds every line it holds through random fills writes drops 
             const bool held = std::any_of(model.begin(), model.end(),
                                           [&](const auto& m) { return m.first == probe * 1024; });
             REQUIRE(b.contains(probe * 1024) == held);
+        }
+    }
+}
+
+TEST_CASE("xpbuffer evictions and drains agree with a byte-level model through overlapping partial writes") {
+    // Each model line keeps which of its bytes were written and whether it was read whole from the media;
+    // an evicted or drained line must be reported exactly when some byte was written, and need a read
+    // exactly when it was neither read whole nor written to its last byte. Writes overlap one another
+    // (bytes written twice count once) and straddle the 64-byte words of the buffer's mask. Lines of 96
+    // bytes leave a partial last word.
+    for (const std::uint64_t line_bytes : {std::uint64_t{256}, std::uint64_t{96}}) {
+        XpBuffer b(4, line_bytes);
+        struct Line {
+            std::uint64_t line;
+            std::uint64_t stamp;
+            bool filled;
+            std::vector<bool> written;
+        };
+        std::vector<Line> model;
+        std::uint64_t clock = 0;
+        std::uint64_t x = 99;
+        auto next = [&x] {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            return x >> 33;
+        };
+        auto expect_eviction = [&](const std::optional<XpBuffer::Eviction>& got) {
+            // The model's least recently used line leaves when a fifth line arrives.
+            const auto lru = std::min_element(model.begin(), model.end(),
+                                              [](const Line& a, const Line& c) { return a.stamp < c.stamp; });
+            const bool dirty =
+                std::find(lru->written.begin(), lru->written.end(), true) != lru->written.end();
+            const bool whole =
+                std::find(lru->written.begin(), lru->written.end(), false) == lru->written.end();
+            REQUIRE(got.has_value() == dirty);
+            if (dirty) {
+                CHECK(got->line == lru->line);
+                CHECK(got->needs_read == (!lru->filled && !whole));
+            }
+            model.erase(lru);
+        };
+        for (int step = 0; step < 20000; ++step) {
+            const std::uint64_t line = next() % 7;
+            auto it = std::find_if(model.begin(), model.end(), [&](const Line& m) { return m.line == line; });
+            const unsigned op = static_cast<unsigned>(next() % 8);
+            if (op == 0) { // the media read the line whole
+                const bool present = it != model.end();
+                const auto evicted = b.fill(line);
+                if (!present) {
+                    if (model.size() == 4)
+                        expect_eviction(evicted);
+                    else
+                        CHECK_FALSE(evicted.has_value());
+                    model.push_back(Line{line, 0, false, std::vector<bool>(line_bytes)});
+                    it = model.end() - 1;
+                }
+                it->filled = true;
+                it->stamp = ++clock;
+            } else if (op == 1) {
+                b.drop(line);
+                if (it != model.end()) model.erase(it);
+            } else if (op == 2 && step % 50 == 0) {
+                auto drained = b.drain();
+                std::vector<std::pair<std::uint64_t, bool>> expected;
+                for (const Line& m : model) {
+                    const bool dirty = std::find(m.written.begin(), m.written.end(), true) != m.written.end();
+                    const bool whole =
+                        std::find(m.written.begin(), m.written.end(), false) == m.written.end();
+                    if (dirty) expected.emplace_back(m.line, !m.filled && !whole);
+                }
+                std::sort(expected.begin(), expected.end());
+                REQUIRE(drained.size() == expected.size());
+                for (std::size_t i = 0; i < drained.size(); ++i) {
+                    CHECK(drained[i].line == expected[i].first);
+                    CHECK(drained[i].needs_read == expected[i].second);
+                }
+                model.clear();
+            } else { // a write of 1 to 130 bytes anywhere in the line
+                const std::uint64_t offset = next() % line_bytes;
+                const std::uint64_t len = 1 + next() % std::min<std::uint64_t>(130, line_bytes - offset);
+                const bool present = it != model.end();
+                const auto w = b.write(line, offset, len);
+                CHECK(w.hit == present);
+                if (!present) {
+                    if (model.size() == 4)
+                        expect_eviction(w.evicted);
+                    else
+                        CHECK_FALSE(w.evicted.has_value());
+                    model.push_back(Line{line, 0, false, std::vector<bool>(line_bytes)});
+                    it = model.end() - 1;
+                }
+                for (std::uint64_t i = offset; i < offset + len; ++i)
+                    it->written[i] = true;
+                it->stamp = ++clock;
+            }
+            std::uint64_t dirty_model = 0;
+            for (const Line& m : model)
+                dirty_model += std::find(m.written.begin(), m.written.end(), true) != m.written.end() ? 1 : 0;
+            REQUIRE(b.dirty_lines() == dirty_model);
         }
     }
 }
