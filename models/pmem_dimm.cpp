@@ -224,23 +224,23 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, s
                                std::uint64_t lines) {
     const sc_time arrival = sim_now() + delay;
     const auto n = static_cast<std::uint64_t>(partition_free_at_.size());
-    if (n == 1 || lines <= 1) {
-        // One media, or the usual access of one XPLine: its partition, held n times the line's share (a
-        // single media takes a burst whole, as one occupancy).
-        sc_time& free_at = partition_free_at_[n == 1 ? 0 : first_line % n];
-        const sc_time start = std::max(arrival, free_at);
-        if (n == 1)
-            free_at = start + occupancy;
-        else if (occupancy == read_line_time_)
-            free_at = start + read_line_hold_;
-        else if (occupancy == write_line_time_)
-            free_at = start + write_line_hold_;
-        else
-            free_at = start + occupancy * static_cast<double>(n);
-        if (waves_ && occupancy != sc_core::SC_ZERO_TIME) {
+    // Holds a partition from `start` for `hold`; the waveform shows it busy.
+    auto hold_partition = [&](sc_time& free_at, const sc_time& start, const sc_time& hold) {
+        free_at = start + hold;
+        if (waves_ && hold != sc_core::SC_ZERO_TIME) {
             tracer_.level(track_ + ".media_busy", to_ns(start), +1);
             tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
         }
+    };
+    if (n == 1 || lines <= 1) {
+        // One media, or the usual access of one XPLine: its partition, held n times the line's share (a
+        // single media takes a burst whole, as one occupancy). One line's hold is precomputed.
+        sc_time& free_at = partition_free_at_[n == 1 ? 0 : first_line % n];
+        const sc_time start = std::max(arrival, free_at);
+        hold_partition(free_at, start,
+                       occupancy == read_line_time_    ? read_line_hold_
+                       : occupancy == write_line_time_ ? write_line_hold_
+                                                       : occupancy * static_cast<double>(n));
         return start - arrival;
     }
     // A burst: line i would start i line-times after the first on an idle media; the burst waits as
@@ -251,13 +251,9 @@ sc_time PmemDimm::occupy_media(const sc_time& delay, const sc_time& occupancy, s
     for (std::uint64_t i = 0; i < lines; ++i) {
         sc_time& free_at = partition_free_at_[(first_line + i) % n];
         const sc_time start = std::max(arrival, free_at);
-        free_at = start + held;
+        hold_partition(free_at, start, held);
         const sc_time offset = per_line * static_cast<double>(i);
         if (start > arrival + offset) wait = std::max(wait, start - arrival - offset);
-        if (waves_ && held != sc_core::SC_ZERO_TIME) {
-            tracer_.level(track_ + ".media_busy", to_ns(start), +1);
-            tracer_.level(track_ + ".media_busy", to_ns(free_at), -1);
-        }
     }
     return wait;
 }

@@ -120,7 +120,7 @@ class Machine::Impl::Port final : public MemoryPort {
     // the core is activated (activate() syncs the previous one first). Asking the time through an idle
     // port (the scenario runner, after a task died) must not read the lagging clock.
     [[nodiscard]] std::uint64_t now_ns() const override {
-        return !m_.parallel && m_.active != nullptr ? m_.now_ns() : models::to_ns(m_.cores[cpu_]->now());
+        return !m_.parallel && m_.active != nullptr ? m_.now_ns() : models::to_ns(core_.now());
     }
     [[nodiscard]] unsigned cpu() const override { return cpu_; }
 
